@@ -1,0 +1,173 @@
+"""The spectral dense layer of Giambagli et al. (2021).
+
+Between a layer of ``n`` nodes and one of ``m`` nodes, the transfer operator in the
+compact ``(n + m)``-space is ``A = Phi Lambda Phi^-1`` with ``Phi = I + [[0, 0], [phi^T, 0]]``
+(``phi^T`` the ``m x n`` sub-diagonal block of eigenvectors) and ``Phi^-1 = 2I - Phi``.
+Its out <- in block is ``phi^T * (lam_in - lam_out)`` elementwise, so on an input ``(x, 0)``
+the layer is a dense layer with kernel
+
+    W[j, i] = phi[j, i] * (eigenvalues_in[j] - eigenvalues_out[i])
+
+in Keras orientation ``(inputs, units)``. This module computes that closed form; the
+explicit matrices live in :mod:`spectral_nb.operators` and tests check the two agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from ._init_utils import check_2d_input, check_units, initial_value, resolve_initializer
+
+PAPER_EIGENVECTOR_INIT = keras.initializers.RandomUniform(-0.5, 0.5)
+PAPER_EIGENVALUE_INIT = keras.initializers.RandomUniform(-0.01, 0.01)
+
+
+@keras.saving.register_keras_serializable(package="spectral_nb")
+class Spectral(keras.layers.Layer):
+    """Dense layer parametrised by eigenvectors and eigenvalues of its transfer operator.
+
+    Parameters
+    ----------
+    units
+        Number of output nodes ``m``.
+    activation
+        Keras activation applied to ``x @ W + b`` (``None``: linear).
+    use_bias
+        Add a bias vector (trainable with the eigenvalues). The paper uses none.
+    train_eigenvectors, train_eigenvalues_in, train_eigenvalues_out
+        Which of the three sets are trained. A frozen set is a non-trainable weight,
+        so ``count_params`` of the trainable weights is the true count: 794 for the
+        784 -> 10 "Train Lambda" perceptron (``train_eigenvectors=False``).
+    eigenvectors_initializer, eigenvalues_in_initializer, eigenvalues_out_initializer
+        Keras initializers, numbers (constants, e.g. ``1.0`` for input eigenvalues held
+        at one) or arrays of the exact shape. Defaults are the paper's: eigenvectors
+        U[-0.5, 0.5], eigenvalues U[-0.01, 0.01].
+    bias_initializer
+        Initializer of the bias (default zeros).
+    seed
+        Optional seed for the default random initializers, for reproducible layers.
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation: Any = None,
+        use_bias: bool = False,
+        train_eigenvectors: bool = True,
+        train_eigenvalues_in: bool = True,
+        train_eigenvalues_out: bool = True,
+        eigenvectors_initializer: Any = None,
+        eigenvalues_in_initializer: Any = None,
+        eigenvalues_out_initializer: Any = None,
+        bias_initializer: Any = "zeros",
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.units = check_units(type(self).__name__, units)
+        self.activation = keras.activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.train_eigenvectors = bool(train_eigenvectors)
+        self.train_eigenvalues_in = bool(train_eigenvalues_in)
+        self.train_eigenvalues_out = bool(train_eigenvalues_out)
+        self.seed = seed
+        self.eigenvectors_initializer = self._default(
+            eigenvectors_initializer, -0.5, 0.5, 0, "eigenvectors"
+        )
+        self.eigenvalues_in_initializer = self._default(
+            eigenvalues_in_initializer, -0.01, 0.01, 1, "eigenvalues_in"
+        )
+        self.eigenvalues_out_initializer = self._default(
+            eigenvalues_out_initializer, -0.01, 0.01, 2, "eigenvalues_out"
+        )
+        self.bias_initializer = resolve_initializer(bias_initializer, "bias")
+        self.input_spec = keras.layers.InputSpec(ndim=2)
+
+    def _default(self, value: Any, low: float, high: float, offset: int, name: str) -> Any:
+        if value is None:
+            seed = None if self.seed is None else int(self.seed) * 3 + offset
+            return keras.initializers.RandomUniform(low, high, seed=seed)
+        return resolve_initializer(value, name)
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        n_in = check_2d_input(type(self).__name__, input_shape)
+
+        def weight(name: str, shape: tuple[int, ...], init: Any, trainable: bool) -> Any:
+            return self.add_weight(
+                name=name,
+                shape=shape,
+                initializer=lambda shape, dtype=None: initial_value(init, shape, name),
+                trainable=trainable,
+            )
+
+        self.eigenvectors = weight(
+            "eigenvectors", (n_in, self.units), self.eigenvectors_initializer,
+            self.train_eigenvectors,
+        )
+        self.eigenvalues_in = weight(
+            "eigenvalues_in", (n_in,), self.eigenvalues_in_initializer, self.train_eigenvalues_in
+        )
+        self.eigenvalues_out = weight(
+            "eigenvalues_out", (self.units,), self.eigenvalues_out_initializer,
+            self.train_eigenvalues_out,
+        )
+        self.bias = (
+            weight("bias", (self.units,), self.bias_initializer, True) if self.use_bias else None
+        )
+        self.input_spec = keras.layers.InputSpec(ndim=2, axes={-1: n_in})
+
+    def direct_kernel(self) -> Any:
+        """The equivalent dense kernel ``W`` of shape ``(inputs, units)``."""
+        return self.eigenvectors * (
+            self.eigenvalues_in[:, None] - self.eigenvalues_out[None, :]
+        )
+
+    def call(self, inputs: Any) -> Any:
+        outputs = ops.matmul(inputs, self.direct_kernel())
+        if self.bias is not None:
+            outputs = outputs + self.bias
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple:
+        return (input_shape[0], self.units)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {
+                "units": self.units,
+                "activation": keras.activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "train_eigenvectors": self.train_eigenvectors,
+                "train_eigenvalues_in": self.train_eigenvalues_in,
+                "train_eigenvalues_out": self.train_eigenvalues_out,
+                "eigenvectors_initializer": keras.initializers.serialize(
+                    self.eigenvectors_initializer
+                ),
+                "eigenvalues_in_initializer": keras.initializers.serialize(
+                    self.eigenvalues_in_initializer
+                ),
+                "eigenvalues_out_initializer": keras.initializers.serialize(
+                    self.eigenvalues_out_initializer
+                ),
+                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> Spectral:
+        config = dict(config)
+        for key in (
+            "eigenvectors_initializer",
+            "eigenvalues_in_initializer",
+            "eigenvalues_out_initializer",
+            "bias_initializer",
+        ):
+            config[key] = keras.initializers.deserialize(config[key])
+        config["activation"] = keras.activations.deserialize(config["activation"])
+        return cls(**config)
