@@ -1,0 +1,266 @@
+"""Fast training of many runs at once: one compiled program per group of compatible runs.
+
+A *group* is a set of runs that share the architecture, the parametrisation (spectral or
+direct), the optimiser settings and the data subset; they differ in seed, regime and
+eigenvalue convention. Their parameters are stacked along a leading run axis and trained
+together, each run keeping its own initialisation, data order, trainable sets and metrics:
+
+- the dataset stays resident as uint8 tensors; each step gathers every run's own batch;
+- a whole epoch is one ``tf.function`` (a graph while-loop, no per-step Python);
+- consecutive linear layers are multiplied in the cheapest association order
+  (:mod:`.chain`), exact for linear cascades;
+- frozen parameter sets get a zero gradient mask; with AdaMax a parameter whose gradient is
+  always zero never moves (its moments stay exactly zero), so this equals training only
+  the trainable sets, as the Keras layers do with non-trainable weights.
+
+AdaMax follows Keras' update exactly (``beta_1 = 0.9``, ``beta_2 = 0.999``,
+``epsilon = 1e-7``), so the engine reproduces ``model.fit`` given the same data order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from .chain import chain_order, multiply_in_order
+from .data import PIXEL_SCALE, Dataset
+from .initial import epoch_order, initial_parameters
+from .spec import RunSpec
+
+BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7
+
+# Every group compiles its own program by design; TF's retracing warning is noise here.
+tf.get_logger().setLevel("ERROR")
+EVAL_CHUNK = 2000
+
+
+def group_key(spec: RunSpec) -> tuple:
+    """Runs with equal keys can be trained together in one program."""
+    return (
+        spec.dataset, spec.sizes, spec.hidden_activations, spec.is_spectral, spec.optimizer,
+        spec.learning_rate, spec.batch_size, spec.epochs, spec.train_size, spec.test_size,
+    )
+
+
+@dataclass
+class RunResult:
+    """What one run produced: per-epoch history and its final parameters."""
+
+    spec: RunSpec
+    train_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+    parameters: list[dict[str, np.ndarray]] = field(default_factory=list)
+    wall_time_s: float = 0.0
+    group_size: int = 1
+
+
+class _Group:
+    """Stacked parameters, masks and optimiser state of ``R`` compatible runs."""
+
+    def __init__(self, specs: Sequence[RunSpec]) -> None:
+        keys = {group_key(s) for s in specs}
+        if len(keys) != 1:
+            raise ValueError("All runs of a group must share group_key(); split them first.")
+        self.specs = list(specs)
+        self.first = specs[0]
+        self.variables: list[tf.Variable] = []
+        self.masks: list[tf.Tensor] = []
+        self.layers: list[dict[str, tf.Variable]] = []
+        inits = [initial_parameters(s) for s in specs]
+        for k in range(self.first.n_layers):
+            layer: dict[str, tf.Variable] = {}
+            for name in inits[0][k]:
+                if name == "entries":
+                    continue
+                stacked = np.stack([init[k][name] for init in inits]).astype(np.float32)
+                var = tf.Variable(stacked, name=f"layer{k}_{name}")
+                layer[name] = var
+                self.variables.append(var)
+                self.masks.append(self._mask(k, name, stacked.shape, inits))
+            self.layers.append(layer)
+        self.m = [tf.Variable(tf.zeros_like(v)) for v in self.variables]
+        self.u = [tf.Variable(tf.zeros_like(v)) for v in self.variables]
+        self.iterations = tf.Variable(0.0, dtype=tf.float32)
+
+    def _mask(self, k: int, name: str, shape: tuple[int, ...], inits: list) -> tf.Tensor:
+        rows = []
+        for spec, init in zip(self.specs, inits, strict=True):
+            if name == "beta":
+                rows.append(np.ones(shape[1:], np.float32))
+                continue
+            sets = spec.trainable_sets(k)
+            if name == "kernel" and spec.regime == "constrained":
+                mask = np.zeros(int(np.prod(shape[1:])), np.float32)
+                mask[init[k]["entries"]] = 1.0
+                rows.append(mask.reshape(shape[1:]))
+            else:
+                rows.append(np.full(shape[1:], float(sets[name]), np.float32))
+        return tf.constant(np.stack(rows))
+
+
+def _kernels(group: _Group) -> list[tuple[tf.Tensor, tf.Tensor | None]]:
+    """Each layer's ``(R, n, m)`` kernel and ``(R, m)`` bias (``None`` when absent)."""
+    out = []
+    for layer in group.layers:
+        if "eigenvectors" in layer:
+            kernel = layer["eigenvectors"] * (
+                layer["eigenvalues_in"][:, :, None] - layer["eigenvalues_out"][:, None, :]
+            )
+            out.append((kernel, None))
+        else:
+            out.append((layer["kernel"], layer["bias"]))
+    return out
+
+
+def _forward(group: _Group, x: tf.Tensor, batch: int) -> tf.Tensor:
+    """Logits ``(R, batch, 10)`` of inputs ``x`` (``(R or 1, batch, 784)``, float32)."""
+    kernels = _kernels(group)
+    spec = group.first
+    h = x
+    start = 0
+    for k, activation in enumerate(spec.activations):
+        if activation == "linear" and k < spec.n_layers - 1:
+            continue
+        segment = kernels[start : k + 1]
+        dims = [batch, *spec.sizes[start : k + 2]]
+        _, tree = chain_order(dims)
+        h = multiply_in_order([h, *[kern for kern, _ in segment]], tree, tf.linalg.matmul)
+        bias = _folded_bias(segment)
+        if bias is not None:
+            h = h + bias[:, None, :]
+        if activation == "relu":
+            h = tf.nn.relu(h)
+        elif activation == "tanh":
+            h = tf.tanh(h)
+        elif activation == "tanh_beta":
+            h = tf.tanh(group.layers[k]["beta"][:, None, None] * h)
+        start = k + 1
+    return h
+
+
+def _folded_bias(segment: list[tuple[tf.Tensor, tf.Tensor | None]]) -> tf.Tensor | None:
+    """Bias of a fused linear segment: ``((b1 K2 + b2) K3 + b3) ...``."""
+    bias = None
+    for kernel, b in segment:
+        if bias is not None:
+            bias = tf.linalg.matvec(kernel, bias, transpose_a=True)
+        if b is not None:
+            bias = b if bias is None else bias + b
+    return bias
+
+
+class GroupTrainer:
+    """Compiles and runs the training program of one group on one dataset."""
+
+    def __init__(self, specs: Sequence[RunSpec], data: Dataset) -> None:
+        self.group = _Group(specs)
+        self.data = data
+        spec = self.group.first
+        self.runs = len(specs)
+        self.batch = spec.batch_size
+        self.n_train = len(data.y_train)
+        self.full_steps, self.tail = divmod(self.n_train, self.batch)
+        self.x_train = tf.constant(data.x_train)
+        self.y_train = tf.constant(data.y_train)
+        self.x_test = tf.constant(data.x_test)
+        self.y_test = tf.constant(data.y_test)
+        self.learning_rate = tf.constant(spec.learning_rate, tf.float32)
+        self._epoch_fn = tf.function(self._epoch, reduce_retracing=True)
+        self._step_fn = tf.function(self._step, reduce_retracing=True)
+        self._eval_fn = tf.function(self._eval_chunk, reduce_retracing=True)
+
+    # -------------------------------------------------------------- compiled pieces
+    def _step(self, indices: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """One AdaMax step for every run on its own batch; returns summed loss and hits."""
+        x = tf.cast(tf.gather(self.x_train, indices), tf.float32) * (1.0 / PIXEL_SCALE)
+        y = tf.gather(self.y_train, indices)
+        group = self.group
+        with tf.GradientTape() as tape:
+            logits = _forward(group, x, indices.shape[1])
+            losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+            mean_loss = tf.reduce_mean(losses, axis=1)
+            total = tf.reduce_sum(mean_loss)
+        grads = tape.gradient(total, group.variables)
+        group.iterations.assign_add(1.0)
+        correction = 1.0 - tf.pow(BETA_1, group.iterations)
+        for var, grad, mask, m, u in zip(
+            group.variables, grads, group.masks, group.m, group.u, strict=True
+        ):
+            grad = grad * mask
+            m.assign_add((grad - m) * (1.0 - BETA_1))
+            u.assign(tf.maximum(BETA_2 * u, tf.abs(grad)))
+            var.assign_sub(self.learning_rate * m / (correction * (u + EPSILON)))
+        hits = tf.reduce_sum(
+            tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), y), tf.float32),
+            axis=1,
+        )
+        batch = tf.cast(tf.shape(indices)[1], tf.float32)
+        return mean_loss * batch, hits
+
+    def _epoch(self, order: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        loss_sum = tf.zeros([self.runs])
+        hit_sum = tf.zeros([self.runs])
+        for s in tf.range(self.full_steps):
+            indices = order[:, s * self.batch : (s + 1) * self.batch]
+            indices.set_shape([self.runs, self.batch])
+            loss, hits = self._step(indices)
+            loss_sum += loss
+            hit_sum += hits
+        return loss_sum, hit_sum
+
+    def _eval_chunk(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        xf = tf.cast(x, tf.float32)[None] * (1.0 / PIXEL_SCALE)
+        logits = _forward(self.group, xf, x.shape[0])
+        predicted = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        return tf.reduce_sum(tf.cast(tf.equal(predicted, y[None]), tf.float32), axis=1)
+
+    # -------------------------------------------------------------- host loop
+    def evaluate(self) -> np.ndarray:
+        """Test accuracy of every run."""
+        hits = np.zeros(self.runs)
+        n = len(self.data.y_test)
+        for start in range(0, n, EVAL_CHUNK):
+            hits += self._eval_fn(
+                self.x_test[start : start + EVAL_CHUNK], self.y_test[start : start + EVAL_CHUNK]
+            ).numpy()
+        return hits / n
+
+    def train(self, on_epoch: Callable[[int], Any] | None = None) -> list[RunResult]:
+        specs = self.group.specs
+        results = [RunResult(spec=s, group_size=self.runs) for s in specs]
+        start = time.perf_counter()
+        for epoch in range(self.group.first.epochs):
+            order = np.stack([epoch_order(s, epoch, self.n_train) for s in specs])
+            loss, hits = self._epoch_fn(tf.constant(order[:, : self.full_steps * self.batch]))
+            loss, hits = loss.numpy(), hits.numpy()
+            if self.tail:
+                tail_loss, tail_hits = self._step_fn(
+                    tf.constant(order[:, self.full_steps * self.batch :])
+                )
+                loss, hits = loss + tail_loss.numpy(), hits + tail_hits.numpy()
+            accuracy = self.evaluate()
+            for r, result in enumerate(results):
+                result.train_loss.append(float(loss[r] / self.n_train))
+                result.train_accuracy.append(float(hits[r] / self.n_train))
+                result.test_accuracy.append(float(accuracy[r]))
+            if on_epoch is not None:
+                on_epoch(epoch)
+        elapsed = time.perf_counter() - start
+        final = [{name: v.numpy() for name, v in layer.items()} for layer in self.group.layers]
+        for r, result in enumerate(results):
+            result.parameters = [{name: arr[r] for name, arr in layer.items()} for layer in final]
+            result.wall_time_s = elapsed / self.runs
+        return results
+
+
+def train_runs(
+    specs: Sequence[RunSpec], data: Dataset, on_epoch: Callable[[int], Any] | None = None
+) -> list[RunResult]:
+    """Train compatible ``specs`` together and return one result per spec, in order."""
+    return GroupTrainer(specs, data).train(on_epoch)

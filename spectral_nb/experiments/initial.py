@@ -1,0 +1,71 @@
+"""Initial parameters of a run, drawn once from its seed and shared by every training path.
+
+The fast engine and the plain Keras path start from these same arrays, so their results
+can be compared run for run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..layers.constrained import choose_trainable_entries
+from .spec import RunSpec
+
+PAPER_EIGENVECTOR_RANGE = 0.5
+PAPER_EIGENVALUE_RANGE = 0.01
+AUTHORS_CODE_EIGENVALUE_RANGE = 0.5
+
+
+def _glorot(rng: np.random.Generator, n: int, m: int) -> np.ndarray:
+    limit = np.sqrt(6.0 / (n + m))
+    return rng.uniform(-limit, limit, size=(n, m))
+
+
+def constrained_entries_seed(spec: RunSpec, layer: int) -> int:
+    """Seed of the random choice of trainable entries in constrained layer ``layer``."""
+    return spec.seed * 1009 + layer
+
+
+def initial_parameters(spec: RunSpec) -> list[dict[str, np.ndarray]]:
+    """One dict of float32 arrays per weight layer, in Keras orientation ``(inputs, units)``.
+
+    Spectral layers hold ``eigenvectors``, ``eigenvalues_in``, ``eigenvalues_out``;
+    direct layers ``kernel``, ``bias`` and, for constrained runs, ``entries`` (flat indices
+    of the trainable kernel entries). A ``tanh_beta`` hidden layer adds ``beta``.
+    """
+    layers = []
+    for k in range(spec.n_layers):
+        n, m = spec.sizes[k], spec.sizes[k + 1]
+        rng = np.random.default_rng([spec.seed, k])
+        if spec.is_spectral:
+            if spec.convention == "paper":
+                phi = rng.uniform(-PAPER_EIGENVECTOR_RANGE, PAPER_EIGENVECTOR_RANGE, (n, m))
+                lam_in = rng.uniform(-PAPER_EIGENVALUE_RANGE, PAPER_EIGENVALUE_RANGE, n)
+                lam_out = rng.uniform(-PAPER_EIGENVALUE_RANGE, PAPER_EIGENVALUE_RANGE, m)
+                if k > 0:
+                    lam_in = np.ones(n)  # the paper's convention after the first layer
+            else:
+                phi = _glorot(rng, n, m)
+                r = AUTHORS_CODE_EIGENVALUE_RANGE
+                lam_in, lam_out = rng.uniform(-r, r, n), rng.uniform(-r, r, m)
+            params = {"eigenvectors": phi, "eigenvalues_in": lam_in, "eigenvalues_out": lam_out}
+        else:
+            params = {"kernel": _glorot(rng, n, m), "bias": np.zeros(m)}
+            if spec.regime == "constrained":
+                params["entries"] = choose_trainable_entries(
+                    n, m, spec.constrained_budget[k], constrained_entries_seed(spec, k)
+                )
+        if k < spec.n_layers - 1 and spec.hidden_activations[k] == "tanh_beta":
+            params["beta"] = np.ones(())
+        layers.append(
+            {
+                key: value if key == "entries" else np.asarray(value, dtype=np.float32)
+                for key, value in params.items()
+            }
+        )
+    return layers
+
+
+def epoch_order(spec: RunSpec, epoch: int, n_train: int) -> np.ndarray:
+    """The permutation of training examples a run uses in ``epoch`` (its own data order)."""
+    return np.random.default_rng([spec.seed, 7919, epoch]).permutation(n_train).astype(np.int32)

@@ -1,0 +1,217 @@
+"""Typed description of one training run, validated on construction and hashed for the store."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+REGIMES: tuple[str, ...] = ("train_lambda", "train_lambda_phi", "constrained", "unconstrained")
+SPECTRAL_REGIMES: tuple[str, ...] = ("train_lambda", "train_lambda_phi")
+CONVENTIONS: tuple[str, ...] = ("paper", "authors_code")
+DATASETS: tuple[str, ...] = ("mnist", "fashion_mnist")
+HIDDEN_ACTIVATIONS: tuple[str, ...] = ("linear", "relu", "tanh", "tanh_beta")
+OPTIMIZERS: tuple[str, ...] = ("adamax",)
+INPUT_SIZE = 784
+CLASSES = 10
+
+
+class SpecError(ValueError):
+    """A run specification that cannot be trained, with the reason and the fix."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One training run of a fully connected network on flattened 28 x 28 images.
+
+    Parameters
+    ----------
+    sizes
+        Node counts of every layer, input first: ``(784, 10)`` is the perceptron,
+        ``(784, N2, 120, 10)`` the paper's non-linear network.
+    hidden_activations
+        Activation after each hidden layer (``len(sizes) - 2`` entries): ``linear``,
+        ``relu``, ``tanh`` or ``tanh_beta`` (tanh(beta x) with a trainable beta per layer).
+        The last layer always gives logits for softmax cross-entropy.
+    regime
+        ``train_lambda``, ``train_lambda_phi``, ``constrained`` or ``unconstrained``.
+    convention
+        Which eigenvalues a spectral run trains and how it is initialised:
+        ``paper`` (the paper's counting, e.g. N2 + N3 + N4 for the non-linear net;
+        eigenvectors U[-0.5, 0.5], eigenvalues U[-0.01, 0.01]) or ``authors_code``
+        (input and output eigenvalues of every layer, Glorot eigenvectors, eigenvalues
+        U[-0.5, 0.5], as in the authors' public code).
+    constrained_budget
+        For ``constrained`` runs: trainable weights per layer, derived from the matching
+        spectral run by :func:`constrained_twin`; never typed by hand.
+    train_size, test_size
+        Use only the first examples (``None``: all); for smoke runs.
+    """
+
+    dataset: str
+    sizes: tuple[int, ...]
+    hidden_activations: tuple[str, ...]
+    regime: str
+    convention: str = "paper"
+    seed: int = 0
+    optimizer: str = "adamax"
+    learning_rate: float = 0.03
+    batch_size: int = 300
+    epochs: int = 20
+    constrained_budget: tuple[int, ...] | None = None
+    train_size: int | None = None
+    test_size: int | None = None
+    tags: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sizes", tuple(int(s) for s in self.sizes))
+        object.__setattr__(self, "hidden_activations", tuple(self.hidden_activations))
+        if self.constrained_budget is not None:
+            object.__setattr__(
+                self, "constrained_budget", tuple(int(k) for k in self.constrained_budget)
+            )
+        _validate(self)
+
+    # ------------------------------------------------------------------ derived facts
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers (transfer operators)."""
+        return len(self.sizes) - 1
+
+    @property
+    def is_spectral(self) -> bool:
+        return self.regime in SPECTRAL_REGIMES
+
+    @property
+    def activations(self) -> tuple[str, ...]:
+        """Activation after every weight layer; the last is ``linear`` (logits)."""
+        return (*self.hidden_activations, "linear")
+
+    def trainable_sets(self, layer: int) -> dict[str, bool]:
+        """Which parameter sets of weight layer ``layer`` (0-based) are trained."""
+        if self.is_spectral:
+            both = self.convention == "authors_code" or self.n_layers == 1
+            return {
+                "eigenvectors": self.regime == "train_lambda_phi",
+                "eigenvalues_in": both,
+                "eigenvalues_out": True,
+            }
+        return {"kernel": True, "bias": self.regime == "unconstrained"}
+
+    def spectral_eigenvalue_counts(self) -> tuple[int, ...]:
+        """Trained eigenvalues per layer of the spectral twin (the constrained budget)."""
+        counts = []
+        for k in range(self.n_layers):
+            both = self.convention == "authors_code" or self.n_layers == 1
+            counts.append(self.sizes[k + 1] + (self.sizes[k] if both else 0))
+        return tuple(counts)
+
+    def trainable_parameter_count(self) -> int:
+        """Exact number of trained scalars (the x-axis of the paper's figures)."""
+        total = 0
+        for k in range(self.n_layers):
+            n, m = self.sizes[k], self.sizes[k + 1]
+            sets = self.trainable_sets(k)
+            if self.is_spectral:
+                total += sets["eigenvectors"] * n * m
+                total += sets["eigenvalues_in"] * n + sets["eigenvalues_out"] * m
+            elif self.regime == "constrained":
+                total += self.constrained_budget[k]
+            else:
+                total += n * m + m
+        total += sum(a == "tanh_beta" for a in self.hidden_activations)
+        return total
+
+    # ------------------------------------------------------------------ identity
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["sizes"] = list(self.sizes)
+        data["hidden_activations"] = list(self.hidden_activations)
+        if self.constrained_budget is not None:
+            data["constrained_budget"] = list(self.constrained_budget)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSpec:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise SpecError(f"Unknown run-spec fields {sorted(unknown)}; known: {sorted(known)}.")
+        return cls(**data)
+
+    @property
+    def hash(self) -> str:
+        """Stable 16-hex-digit identity of everything that affects the result."""
+        identity = self.to_dict()
+        identity.pop("tags")
+        text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def replace(self, **changes: Any) -> RunSpec:
+        return dataclasses.replace(self, **changes)
+
+
+def constrained_twin(spectral: RunSpec) -> RunSpec:
+    """The constrained direct-space run with as many trainable weights per layer as ``spectral``.
+
+    The budget of each layer equals the eigenvalues the spectral run trains in that layer
+    (794 for the perceptron; N_{k+1} per layer under the paper's counting).
+    """
+    if spectral.regime != "train_lambda":
+        raise SpecError("The constrained budget is matched to a 'train_lambda' run.")
+    return spectral.replace(
+        regime="constrained", constrained_budget=spectral.spectral_eigenvalue_counts()
+    )
+
+
+def _validate(spec: RunSpec) -> None:
+    def need(condition: bool, message: str) -> None:
+        if not condition:
+            raise SpecError(message)
+
+    need(spec.dataset in DATASETS, f"Unknown dataset {spec.dataset!r}; choose from {DATASETS}.")
+    need(spec.regime in REGIMES, f"Unknown regime {spec.regime!r}; choose from {REGIMES}.")
+    need(
+        spec.convention in CONVENTIONS,
+        f"Unknown convention {spec.convention!r}; choose from {CONVENTIONS}.",
+    )
+    need(
+        spec.optimizer in OPTIMIZERS,
+        f"Unknown optimizer {spec.optimizer!r}; choose from {OPTIMIZERS}.",
+    )
+    need(len(spec.sizes) >= 2, f"sizes needs an input and an output layer, got {spec.sizes}.")
+    need(all(s >= 1 for s in spec.sizes), f"Layer sizes must be positive, got {spec.sizes}.")
+    need(
+        spec.sizes[0] == INPUT_SIZE and spec.sizes[-1] == CLASSES,
+        f"sizes must chain from {INPUT_SIZE} inputs (28 x 28 pixels) to {CLASSES} classes, "
+        f"got {spec.sizes}.",
+    )
+    need(
+        len(spec.hidden_activations) == len(spec.sizes) - 2,
+        f"{len(spec.sizes) - 2} hidden layers need as many hidden_activations, "
+        f"got {spec.hidden_activations}.",
+    )
+    bad = [a for a in spec.hidden_activations if a not in HIDDEN_ACTIVATIONS]
+    need(not bad, f"Unknown activations {bad}; choose from {HIDDEN_ACTIVATIONS}.")
+    need(spec.epochs >= 1, f"epochs must be positive, got {spec.epochs}.")
+    need(spec.batch_size >= 1, f"batch_size must be positive, got {spec.batch_size}.")
+    need(spec.learning_rate > 0, f"learning_rate must be positive, got {spec.learning_rate}.")
+    for name in ("train_size", "test_size"):
+        value = getattr(spec, name)
+        need(value is None or value >= 1, f"{name} must be positive or None, got {value}.")
+    if spec.regime == "constrained":
+        need(
+            spec.constrained_budget is not None and len(spec.constrained_budget) == spec.n_layers,
+            "A constrained run needs one budget per layer; derive it with constrained_twin() "
+            "from the matching train_lambda run.",
+        )
+        for k, budget in enumerate(spec.constrained_budget):
+            cap = spec.sizes[k] * spec.sizes[k + 1]
+            need(0 <= budget <= cap, f"Layer {k} budget {budget} exceeds its {cap} weights.")
+    else:
+        need(
+            spec.constrained_budget is None,
+            f"constrained_budget only applies to constrained runs, not {spec.regime!r}.",
+        )

@@ -1,0 +1,133 @@
+"""From run records to the book's tables: per-run frame, per-point statistics, Table 1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .paper_values import ARCHITECTURES, PERCEPTRON, REGIME_ORDER, TABLE1
+from .studies import ARCHITECTURE_OF_STUDY
+
+SPREAD_FACTOR = 2.0  # "within the spread": |difference| <= 2 x combined standard deviation
+
+
+def runs_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """One row per run; accuracies in percent."""
+    rows = []
+    for record in records:
+        spec, tags = record["spec"], record["spec"].get("tags", {})
+        test = np.asarray(record["history"]["test_accuracy"]) * 100
+        rows.append(
+            {
+                "dataset": spec["dataset"],
+                "study": record["study"],
+                "point": tags.get("point", ""),
+                "eigenvalues": tags.get("eigenvalues"),
+                "regime": spec["regime"],
+                "convention": spec["convention"] if spec["regime"] in _SPECTRAL else "-",
+                "seed": spec["seed"],
+                "trainable_parameters": record["trainable_parameters"],
+                "accuracy": float(test[-1]),
+                "best_epoch_accuracy": float(test.max()),
+                "best_epoch": int(test.argmax()) + 1,
+                "epochs": spec["epochs"],
+                "wall_time_s": record["wall_time_s"],
+                "device": record.get("device"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+_SPECTRAL = ("train_lambda", "train_lambda_phi")
+
+
+def t_quantile_975(dof: int) -> float:
+    """Two-sided 95 % Student-t quantile."""
+    if dof < 1:
+        return float("nan")
+    from scipy import stats
+
+    return float(stats.t.ppf(0.975, dof))
+
+
+def point_summary(frame: pd.DataFrame, column: str = "accuracy") -> pd.DataFrame:
+    """Mean, std, seed count and 95 % interval of ``column`` per sweep point and regime."""
+    keys = ["dataset", "study", "point", "eigenvalues", "regime", "convention"]
+    grouped = frame.groupby(keys, sort=False)[column]
+    out = grouped.agg(mean="mean", std="std", n_seeds="count").reset_index()
+    out["std"] = out["std"].fillna(0.0)
+    half = [
+        t_quantile_975(n - 1) * s / np.sqrt(n) if n > 1 else np.nan
+        for n, s in zip(out["n_seeds"], out["std"], strict=True)
+    ]
+    out["ci95_low"] = out["mean"] - np.asarray(half)
+    out["ci95_high"] = out["mean"] + np.asarray(half)
+    return out
+
+
+def compare(paper: float, paper_std: float, mean: float, std: float) -> dict[str, Any]:
+    combined = float(np.hypot(paper_std, std))
+    difference = mean - paper
+    return {
+        "difference": difference,
+        "within_spread": bool(abs(difference) <= SPREAD_FACTOR * combined) if combined else False,
+    }
+
+
+def perceptron_table(frame: pd.DataFrame, dataset: str = "mnist") -> pd.DataFrame:
+    """The paper's four perceptron numbers beside ours (paper convention)."""
+    summary = point_summary(frame[(frame.study == "perceptron") & (frame.dataset == dataset)])
+    summary = summary[summary.convention.isin(["paper", "-"])]
+    rows = []
+    for regime in REGIME_ORDER:
+        found = summary[summary.regime == regime]
+        if found.empty:
+            continue
+        row = found.iloc[0]
+        paper, paper_std = PERCEPTRON[regime]
+        rows.append(
+            {
+                "regime": regime, "paper": paper, "paper_std": paper_std,
+                "mean": row["mean"], "std": row["std"], "n_seeds": int(row["n_seeds"]),
+                "ci95_low": row["ci95_low"], "ci95_high": row["ci95_high"],
+                **compare(paper, paper_std, row["mean"], row["std"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def table1(frame: pd.DataFrame, dataset: str = "mnist", column: str = "accuracy") -> pd.DataFrame:
+    """Best mean accuracy over the explored range, per architecture and regime, beside the paper.
+
+    Spectral regimes use the paper's eigenvalue convention. ``column`` selects final-epoch
+    (``accuracy``, the primary number) or best-epoch accuracy (``best_epoch_accuracy``).
+    """
+    frame = frame[(frame.dataset == dataset) & frame.convention.isin(["paper", "-"])]
+    summary = point_summary(frame, column)
+    rows = []
+    for study, architecture in ARCHITECTURE_OF_STUDY.items():
+        for regime in REGIME_ORDER:
+            found = summary[(summary.study == study) & (summary.regime == regime)]
+            if found.empty:
+                continue
+            best = found.loc[found["mean"].idxmax()]
+            paper = TABLE1[(architecture, regime)] if dataset == "mnist" else np.nan
+            rows.append(
+                {
+                    "architecture": architecture, "regime": regime, "paper": paper,
+                    "mean": best["mean"], "std": best["std"], "n_seeds": int(best["n_seeds"]),
+                    "best_point": best["point"],
+                    **compare(paper, 0.0, best["mean"], best["std"]),
+                }
+            )
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        order = {a: i for i, a in enumerate(ARCHITECTURES)}
+        table = table.sort_values(
+            ["architecture", "regime"],
+            key=lambda c: c.map(order) if c.name == "architecture" else c.map(REGIME_ORDER.index),
+        ).reset_index(drop=True)
+    return table

@@ -1,0 +1,31 @@
+"""tanh(beta x) with a trainable slope, the non-linearity the paper mentions as an option."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+
+@keras.saving.register_keras_serializable(package="spectral_nb")
+class ScaledTanh(keras.layers.Layer):
+    """``tanh(beta * x)`` with one trainable scalar ``beta`` (initial value ``beta``)."""
+
+    def __init__(self, beta: float = 1.0, trainable_beta: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.initial_beta = float(beta)
+        self.trainable_beta = bool(trainable_beta)
+
+    def build(self, input_shape: tuple) -> None:
+        self.beta = self.add_weight(
+            name="beta", shape=(), initializer=keras.initializers.Constant(self.initial_beta),
+            trainable=self.trainable_beta,
+        )
+
+    def call(self, inputs: Any) -> Any:
+        return keras.ops.tanh(self.beta * inputs)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"beta": self.initial_beta, "trainable_beta": self.trainable_beta})
+        return config
