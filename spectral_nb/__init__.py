@@ -3,11 +3,32 @@
 Keras layers whose weights are the eigenvalues and eigenvectors of each layer's transfer
 operator (Giambagli et al., Nat. Commun. 12, 1330, 2021), direct-space baselines,
 telescopic retraction, offline datasets and the experiment engine behind the book.
+
+The layers are imported lazily, so ``python -m spectral_nb.data`` does not load TensorFlow.
 """
 
-from .layers import ConstrainedDense, Spectral
-from .retraction import retract
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["ConstrainedDense", "Spectral", "__version__", "retract"]
+_LAZY = {
+    "Spectral": "spectral_nb.layers",
+    "ConstrainedDense": "spectral_nb.layers",
+    "ScaledTanh": "spectral_nb.layers",
+    "retract": "spectral_nb.retraction",
+}
+
+__all__ = [*_LAZY, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'spectral_nb' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
