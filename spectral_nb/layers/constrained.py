@@ -68,7 +68,6 @@ class ConstrainedDense(keras.layers.Layer):
             else resolve_initializer(kernel_initializer, "kernel")
         )
         self.bias_initializer = resolve_initializer(bias_initializer, "bias")
-        self.input_spec = keras.layers.InputSpec(ndim=2)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         n_in = check_2d_input(type(self).__name__, input_shape)

@@ -84,7 +84,6 @@ class Spectral(keras.layers.Layer):
             eigenvalues_out_initializer, -0.01, 0.01, 2, "eigenvalues_out"
         )
         self.bias_initializer = resolve_initializer(bias_initializer, "bias")
-        self.input_spec = keras.layers.InputSpec(ndim=2)
 
     def _default(self, value: Any, low: float, high: float, offset: int, name: str) -> Any:
         if value is None:

@@ -1,0 +1,138 @@
+"""The fast engine against the plain Keras path, and the resumable study runner."""
+
+import numpy as np
+import pytest
+
+from spectral_nb.experiments import ResultsStore, RunSpec, constrained_twin, run_study
+from spectral_nb.experiments import runner as runner_module
+from spectral_nb.experiments.chain import chain_order
+from spectral_nb.experiments.data import load_dataset
+from spectral_nb.experiments.engine import train_runs
+from spectral_nb.experiments.keras_path import train_keras
+from spectral_nb.experiments.studies import Study
+
+SMALL = dict(dataset="mnist", train_size=650, test_size=300, batch_size=100, epochs=2)
+
+
+def _spec(sizes, activations, regime="train_lambda", **changes):
+    spec = RunSpec(sizes=sizes, hidden_activations=activations, regime="train_lambda",
+                   **(SMALL | changes))
+    if regime == "constrained":
+        return constrained_twin(spec)
+    return spec.replace(regime=regime)
+
+
+CASES = [
+    _spec((784, 10), ()),
+    _spec((784, 10), (), "train_lambda_phi"),
+    _spec((784, 10), (), "constrained"),
+    _spec((784, 10), (), "unconstrained"),
+    _spec((784, 200, 10), ("linear",), convention="authors_code"),  # product-first order
+    _spec((784, 200, 10), ("linear",), "unconstrained"),  # biases folded through the chain
+    _spec((784, 300, 40, 10), ("linear", "relu"), "train_lambda_phi"),
+    _spec((784, 30, 10), ("tanh_beta",), "constrained", learning_rate=0.01),
+]
+
+
+@pytest.mark.parametrize("spec", CASES, ids=lambda s: f"{s.regime}-{'-'.join(map(str, s.sizes))}")
+def test_engine_reproduces_keras_fit_with_the_same_data_order(spec):
+    data = load_dataset(spec.dataset, spec.train_size, spec.test_size)
+    (engine,) = train_runs([spec], data)
+    keras_history = train_keras(spec, data, same_order_as_engine=True)
+    np.testing.assert_allclose(engine.train_loss, keras_history["train_loss"], rtol=2e-4)
+    np.testing.assert_allclose(
+        engine.test_accuracy, keras_history["test_accuracy"], atol=1.5 / spec.test_size
+    )
+
+
+def test_association_order_is_the_cheap_one_and_exact_in_any_order():
+    cost, tree = chain_order([300, 784, 800, 10])
+    assert cost == 784 * 800 * 10 + 300 * 784 * 10
+    assert tree == (0, (1, 2))
+    rng = np.random.default_rng(0)
+    mats = [rng.normal(size=(a, b)) for a, b in [(5, 7), (7, 3), (3, 9), (9, 2)]]
+    from spectral_nb.experiments.chain import multiply_in_order
+
+    _, best = chain_order([5, 7, 3, 9, 2])
+    np.testing.assert_allclose(
+        multiply_in_order(mats, best, np.matmul), mats[0] @ mats[1] @ mats[2] @ mats[3]
+    )
+
+
+def test_runs_trained_together_equal_runs_trained_alone():
+    specs = [CASES[0].replace(seed=s) for s in range(3)] + [CASES[1]]
+    data = load_dataset("mnist", 650, 300)
+    together = train_runs(specs, data)
+    for spec, result in zip(specs, together, strict=True):
+        (alone,) = train_runs([spec], data)
+        np.testing.assert_allclose(result.train_loss, alone.train_loss, rtol=1e-5)
+        assert result.test_accuracy == alone.test_accuracy
+    assert together[0].train_loss != together[1].train_loss  # own init and data order
+
+
+def test_same_seed_gives_the_same_accuracy_twice():
+    data = load_dataset("mnist", 650, 300)
+    first = train_runs([CASES[6]], data)[0]
+    second = train_runs([CASES[6]], data)[0]
+    assert first.test_accuracy == second.test_accuracy
+    assert first.train_loss == second.train_loss
+
+
+def test_frozen_sets_do_not_move():
+    data = load_dataset("mnist", 650, 300)
+    from spectral_nb.experiments.initial import initial_parameters
+
+    spec = _spec((784, 50, 10), ("linear",))
+    (result,) = train_runs([spec], data)
+    start = initial_parameters(spec)
+    for before, after in zip(start, result.parameters, strict=True):
+        np.testing.assert_array_equal(before["eigenvectors"], after["eigenvectors"])
+        np.testing.assert_array_equal(before["eigenvalues_in"], after["eigenvalues_in"])
+        assert not np.array_equal(before["eigenvalues_out"], after["eigenvalues_out"])
+
+
+def test_killed_sweep_resumes_with_exactly_one_record_per_run(tmp_path, monkeypatch):
+    specs = tuple(
+        _spec(sizes, acts, regime, seed=seed, train_size=300, test_size=100, epochs=1)
+        for sizes, acts in [((784, 10), ()), ((784, 20, 10), ("linear",))]
+        for regime in ("train_lambda", "unconstrained")
+        for seed in (0, 1)
+    )
+    study = Study(name="mini", dataset="mnist", profile="smoke", specs=specs)
+    store = ResultsStore(tmp_path)
+    real_train_runs = runner_module.train_runs
+    calls = {"n": 0}
+
+    def dies_on_third_group(group, data, on_epoch=None):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("killed")
+        return real_train_runs(group, data, on_epoch)
+
+    monkeypatch.setattr(runner_module, "train_runs", dies_on_third_group)
+    with pytest.raises(KeyboardInterrupt):
+        run_study(study, store, progress=False, max_runs_per_group=2)
+    written = sorted(tmp_path.rglob("*.json"))
+    assert len(written) == 4  # two finished groups, nothing partial
+    mtimes = {p: p.stat().st_mtime_ns for p in written}
+
+    monkeypatch.setattr(runner_module, "train_runs", real_train_runs)
+    records = run_study(study, store, progress=False, max_runs_per_group=2)
+    assert len(records) == len(specs)
+    assert len(list(tmp_path.rglob("*.json"))) == len(specs)
+    assert not list(tmp_path.rglob(".tmp-*"))
+    assert {r["spec_hash"] for r in records} == {s.hash for s in specs}
+    assert all(p.stat().st_mtime_ns == t for p, t in mtimes.items())  # not retrained
+
+
+def test_record_contents(tmp_path):
+    spec = _spec((784, 20, 10), ("linear",), train_size=300, test_size=100, epochs=2)
+    study = Study(name="one", dataset="mnist", profile="smoke", specs=(spec,))
+    (record,) = run_study(study, ResultsStore(tmp_path), progress=False)
+    assert record["trainable_parameters"] == 30
+    assert len(record["history"]["test_accuracy"]) == 2
+    assert record["final_test_accuracy"] == record["history"]["test_accuracy"][-1]
+    assert record["retracted_weights"]["shape"] == [784, 10]
+    assert sum(record["retracted_weights"]["histogram_counts"]) == 7840
+    for key in ("device", "tensorflow", "keras", "numpy", "spectral_nb", "wall_time_s"):
+        assert key in record

@@ -1,0 +1,95 @@
+"""Run specifications: validation messages, counts, budget matching, hashing."""
+
+import pytest
+
+from spectral_nb.experiments import RunSpec, SpecError, build_study, constrained_twin
+from spectral_nb.profiles import resolve, validate
+
+
+def _spec(**changes):
+    base = dict(dataset="mnist", sizes=(784, 10), hidden_activations=(), regime="train_lambda")
+    return RunSpec(**(base | changes))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"regime": "train_everything"}, "Unknown regime"),
+        ({"dataset": "cifar10"}, "Unknown dataset"),
+        ({"sizes": (784, 20, 10), "hidden_activations": ()}, "hidden_activations"),
+        ({"sizes": (100, 10)}, "must chain from 784"),
+        ({"sizes": (784, 0, 10), "hidden_activations": ("linear",)}, "positive"),
+        ({"epochs": 0}, "epochs must be positive"),
+        ({"batch_size": -3}, "batch_size must be positive"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"convention": "mine"}, "Unknown convention"),
+        ({"regime": "constrained"}, "derive it with constrained_twin"),
+        ({"constrained_budget": (5,)}, "only applies to constrained"),
+        ({"sizes": (784, 9, 10), "hidden_activations": ("swish",)}, "Unknown activations"),
+    ],
+)
+def test_invalid_specs_fail_with_a_clear_message(changes, message):
+    with pytest.raises(SpecError, match=message):
+        _spec(**changes)
+
+
+def test_paper_counts():
+    assert _spec().trainable_parameter_count() == 794
+    assert _spec(regime="train_lambda_phi").trainable_parameter_count() == 794 + 7840
+    assert _spec(regime="unconstrained").trainable_parameter_count() == 7850
+    wide = _spec(sizes=(784, 1000, 10), hidden_activations=("linear",))
+    assert wide.trainable_parameter_count() == 1010
+    nonlinear = _spec(sizes=(784, 500, 120, 10), hidden_activations=("linear", "relu"))
+    assert nonlinear.trainable_parameter_count() == 630
+    authors = nonlinear.replace(convention="authors_code")
+    assert authors.trainable_parameter_count() == 2034  # the authors' code: in and out
+
+
+def test_constrained_budget_is_derived_from_the_spectral_twin():
+    spectral = _spec(sizes=(784, 300, 120, 10), hidden_activations=("linear", "relu"))
+    twin = constrained_twin(spectral)
+    assert twin.constrained_budget == (300, 120, 10)
+    assert twin.trainable_parameter_count() == spectral.trainable_parameter_count()
+    assert constrained_twin(_spec()).trainable_parameter_count() == 794
+    with pytest.raises(SpecError):
+        constrained_twin(_spec(regime="unconstrained"))
+
+
+def test_every_constrained_run_of_every_study_matches_its_spectral_run():
+    for name in ("perceptron", "wide", "deep", "nonlinear"):
+        study = build_study(name, "mnist", "paper")
+        spectral = {
+            (s.sizes, s.seed): s.trainable_parameter_count()
+            for s in study.specs
+            if s.regime == "train_lambda" and s.convention == "paper"
+        }
+        for spec in study.specs:
+            if spec.regime == "constrained":
+                assert spec.trainable_parameter_count() == spectral[(spec.sizes, spec.seed)]
+
+
+def test_hash_ignores_tags_and_changes_with_content():
+    a = _spec()
+    assert a.hash == _spec(tags={"note": 1}).hash
+    assert a.hash != _spec(seed=1).hash
+    assert RunSpec.from_dict(a.to_dict()) == a
+
+
+def test_unknown_profile_lists_the_valid_ones(monkeypatch):
+    with pytest.raises(ValueError, match="smoke, quick, paper"):
+        validate("fast")
+    monkeypatch.setenv("SPECTRAL_NB_PROFILE", "smoke")
+    assert resolve("paper") == "smoke"
+    monkeypatch.setenv("SPECTRAL_NB_PROFILE", "huge")
+    with pytest.raises(ValueError, match="Unknown profile 'huge'"):
+        resolve("quick")
+
+
+def test_paper_profile_sizes_are_the_papers():
+    deep = build_study("deep", "mnist", "paper")
+    sizes = {s.sizes for s in deep.specs}
+    assert (784, 800, 600, 500, 10) in sizes
+    assert {(784, 800, n, 10) for n in (100, 200, 400, 600)} <= sizes
+    assert {(784, n, 10) for n in (20, 80, 100, 500, 800)} <= sizes
+    perceptron = build_study("perceptron", "mnist", "paper")
+    assert {s.seed for s in perceptron.specs} == set(range(5))
