@@ -3,7 +3,8 @@
 ``smoke``: every study exercised in seconds on tiny subsets (CI, nbval).
 ``quick``: the whole book on 2 CPU cores in about a quarter of an hour.
 ``paper``: the paper's full protocol (5 seeds, every sweep point, full data).
-``auto``: ``paper`` where its run records are all present or a GPU is visible, else ``quick``.
+``auto``: ``paper`` where a GPU is visible or the paper-profile run records a chapter needs
+are all present (committed records are reused, not retrained), else ``quick``.
 
 The environment variable ``SPECTRAL_NB_PROFILE`` overrides the profile a notebook asks for;
 ``make test`` uses it to run every chapter under ``smoke``.
@@ -12,6 +13,7 @@ The environment variable ``SPECTRAL_NB_PROFILE`` overrides the profile a noteboo
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 PROFILES: tuple[str, ...] = ("smoke", "quick", "paper")
 ENV_VAR = "SPECTRAL_NB_PROFILE"
@@ -27,12 +29,36 @@ def validate(profile: str) -> str:
     return profile
 
 
-def resolve(profile: str = "auto") -> str:
-    """The profile to run: the environment override, else ``profile`` (``auto`` resolved)."""
+def resolve(profile: str = "auto", studies: Iterable[tuple[str, str]] = ()) -> str:
+    """The profile to run: the environment override, else ``profile`` with ``auto`` resolved.
+
+    Parameters
+    ----------
+    profile
+        ``smoke``, ``quick``, ``paper`` or ``auto``.
+    studies
+        ``(study, dataset)`` pairs a chapter needs; ``auto`` picks ``paper`` when all their
+        paper-profile records are stored (or a GPU is visible), else ``quick``.
+    """
     chosen = os.environ.get(ENV_VAR) or profile
     if chosen == "auto":
-        return "paper" if _gpu_available() else "quick"
+        studies = tuple(studies)
+        if _gpu_available() or (studies and _paper_records_complete(studies)):
+            return "paper"
+        return "quick"
     return validate(chosen)
+
+
+def _paper_records_complete(studies: tuple[tuple[str, str], ...]) -> bool:
+    from .experiments.store import ResultsStore, default_root
+    from .experiments.studies import build_study
+
+    store = ResultsStore(default_root("paper"))
+    return all(
+        store.has(name, spec)
+        for name, dataset in studies
+        for spec in build_study(name, dataset, "paper").specs
+    )
 
 
 def _gpu_available() -> bool:
