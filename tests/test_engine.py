@@ -28,6 +28,8 @@ CASES = [
     _spec((784, 10), (), "constrained"),
     _spec((784, 10), (), "unconstrained"),
     _spec((784, 200, 10), ("linear",), convention="authors_code"),  # product-first order
+    _spec((784, 200, 10), ("linear",)),  # frozen eigenvectors, factored products
+    _spec((784, 60, 40, 10), ("linear", "relu")),  # factored, data-first order
     _spec((784, 200, 10), ("linear",), "unconstrained"),  # biases folded through the chain
     _spec((784, 300, 40, 10), ("linear", "relu"), "train_lambda_phi"),
     _spec((784, 30, 10), ("tanh_beta",), "constrained", learning_rate=0.01),
@@ -60,7 +62,9 @@ def test_association_order_is_the_cheap_one_and_exact_in_any_order():
 
 
 def test_runs_trained_together_equal_runs_trained_alone():
-    specs = [CASES[0].replace(seed=s) for s in range(3)] + [CASES[1]]
+    specs = [CASES[0].replace(seed=s) for s in range(3)] + [
+        CASES[0].replace(convention="authors_code")
+    ]
     data = load_dataset("mnist", 650, 300)
     together = train_runs(specs, data)
     for spec, result in zip(specs, together, strict=True):
@@ -68,6 +72,15 @@ def test_runs_trained_together_equal_runs_trained_alone():
         np.testing.assert_allclose(result.train_loss, alone.train_loss, rtol=1e-5)
         assert result.test_accuracy == alone.test_accuracy
     assert together[0].train_loss != together[1].train_loss  # own init and data order
+
+
+def test_runs_with_different_trainable_sets_are_never_grouped():
+    from spectral_nb.experiments.runner import plan_groups
+
+    groups = plan_groups([CASES[0], CASES[1], CASES[0].replace(seed=1), CASES[2], CASES[3]])
+    assert [len(g) for g in groups] == [2, 1, 1, 1]
+    with pytest.raises(ValueError, match="group_key"):
+        train_runs([CASES[0], CASES[1]], load_dataset("mnist", 650, 300))
 
 
 def test_same_seed_gives_the_same_accuracy_twice():

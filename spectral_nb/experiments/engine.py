@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from .chain import chain_order, multiply_in_order
 from .data import PIXEL_SCALE, Dataset
+from .factored import FrozenEigenvectorKernel, matmul
 from .initial import epoch_order, initial_parameters
 from .spec import RunSpec
 
@@ -41,9 +42,11 @@ EVAL_CHUNK = 2000
 
 def group_key(spec: RunSpec) -> tuple:
     """Runs with equal keys can be trained together in one program."""
+    trained_sets = tuple(tuple(spec.trainable_sets(k).items()) for k in range(spec.n_layers))
     return (
-        spec.dataset, spec.sizes, spec.hidden_activations, spec.is_spectral, spec.optimizer,
-        spec.learning_rate, spec.batch_size, spec.epochs, spec.train_size, spec.test_size,
+        spec.dataset, spec.sizes, spec.hidden_activations, spec.is_spectral, trained_sets,
+        spec.optimizer, spec.learning_rate, spec.batch_size, spec.epochs, spec.train_size,
+        spec.test_size,
     )
 
 
@@ -61,7 +64,12 @@ class RunResult:
 
 
 class _Group:
-    """Stacked parameters, masks and optimiser state of ``R`` compatible runs."""
+    """Stacked parameters, masks and optimiser state of ``R`` compatible runs.
+
+    A parameter set frozen in every run of the group is a constant (no gradient, no
+    optimiser state); one trained in every run needs no mask; only mixed sets (the
+    constrained kernel's k entries) are masked.
+    """
 
     def __init__(self, specs: Sequence[RunSpec]) -> None:
         keys = {group_key(s) for s in specs}
@@ -70,25 +78,41 @@ class _Group:
         self.specs = list(specs)
         self.first = specs[0]
         self.variables: list[tf.Variable] = []
-        self.masks: list[tf.Tensor] = []
-        self.layers: list[dict[str, tf.Variable]] = []
+        self.masks: list[tf.Tensor | None] = []
+        self.layers: list[dict[str, tf.Tensor]] = []
         inits = [initial_parameters(s) for s in specs]
         for k in range(self.first.n_layers):
-            layer: dict[str, tf.Variable] = {}
+            layer: dict[str, tf.Tensor] = {}
             for name in inits[0][k]:
                 if name == "entries":
                     continue
                 stacked = np.stack([init[k][name] for init in inits]).astype(np.float32)
+                mask = self._mask(k, name, stacked.shape, inits)
+                if not mask.any():
+                    layer[name] = tf.constant(stacked, name=f"layer{k}_{name}")
+                    continue
                 var = tf.Variable(stacked, name=f"layer{k}_{name}")
                 layer[name] = var
                 self.variables.append(var)
-                self.masks.append(self._mask(k, name, stacked.shape, inits))
+                self.masks.append(None if mask.all() else tf.constant(mask))
             self.layers.append(layer)
+        self.frozen_eigenvectors = [self._factored(layer) for layer in self.layers]
         self.m = [tf.Variable(tf.zeros_like(v)) for v in self.variables]
         self.u = [tf.Variable(tf.zeros_like(v)) for v in self.variables]
         self.iterations = tf.Variable(0.0, dtype=tf.float32)
 
-    def _mask(self, k: int, name: str, shape: tuple[int, ...], inits: list) -> tf.Tensor:
+    @staticmethod
+    def _factored(layer: dict[str, Any]) -> dict[str, tf.Tensor] | None:
+        """Constants of a frozen-eigenvector layer (see :mod:`.factored`), else ``None``."""
+        phi, lam_in = layer.get("eigenvectors"), layer.get("eigenvalues_in")
+        if phi is None or isinstance(phi, tf.Variable) or isinstance(lam_in, tf.Variable):
+            return None
+        lam_in = lam_in.numpy()
+        if np.all(lam_in == lam_in[:, :1]):
+            return {"phi": phi, "constant_in": tf.constant(lam_in[:, :1])}
+        return {"phi": phi, "phi_in": tf.constant(lam_in[:, :, None] * phi.numpy())}
+
+    def _mask(self, k: int, name: str, shape: tuple[int, ...], inits: list) -> np.ndarray:
         rows = []
         for spec, init in zip(self.specs, inits, strict=True):
             if name == "beta":
@@ -101,14 +125,16 @@ class _Group:
                 rows.append(mask.reshape(shape[1:]))
             else:
                 rows.append(np.full(shape[1:], float(sets[name]), np.float32))
-        return tf.constant(np.stack(rows))
+        return np.stack(rows)
 
 
-def _kernels(group: _Group) -> list[tuple[tf.Tensor, tf.Tensor | None]]:
-    """Each layer's ``(R, n, m)`` kernel and ``(R, m)`` bias (``None`` when absent)."""
+def _kernels(group: _Group) -> list[tuple[Any, tf.Tensor | None]]:
+    """Each layer's ``(R, n, m)`` kernel (maybe factored) and ``(R, m)`` bias or ``None``."""
     out = []
-    for layer in group.layers:
-        if "eigenvectors" in layer:
+    for layer, frozen in zip(group.layers, group.frozen_eigenvectors, strict=True):
+        if frozen is not None:
+            out.append((FrozenEigenvectorKernel(lam_out=layer["eigenvalues_out"], **frozen), None))
+        elif "eigenvectors" in layer:
             kernel = layer["eigenvectors"] * (
                 layer["eigenvalues_in"][:, :, None] - layer["eigenvalues_out"][:, None, :]
             )
@@ -130,7 +156,7 @@ def _forward(group: _Group, x: tf.Tensor, batch: int) -> tf.Tensor:
         segment = kernels[start : k + 1]
         dims = [batch, *spec.sizes[start : k + 2]]
         _, tree = chain_order(dims)
-        h = multiply_in_order([h, *[kern for kern, _ in segment]], tree, tf.linalg.matmul)
+        h = multiply_in_order([h, *[kern for kern, _ in segment]], tree, matmul)
         bias = _folded_bias(segment)
         if bias is not None:
             h = h + bias[:, None, :]
@@ -149,6 +175,8 @@ def _folded_bias(segment: list[tuple[tf.Tensor, tf.Tensor | None]]) -> tf.Tensor
     bias = None
     for kernel, b in segment:
         if bias is not None:
+            if isinstance(kernel, FrozenEigenvectorKernel):
+                kernel = kernel.dense()
             bias = tf.linalg.matvec(kernel, bias, transpose_a=True)
         if b is not None:
             bias = b if bias is None else bias + b
@@ -192,7 +220,8 @@ class GroupTrainer:
         for var, grad, mask, m, u in zip(
             group.variables, grads, group.masks, group.m, group.u, strict=True
         ):
-            grad = grad * mask
+            if mask is not None:
+                grad = grad * mask
             m.assign_add((grad - m) * (1.0 - BETA_1))
             u.assign(tf.maximum(BETA_2 * u, tf.abs(grad)))
             var.assign_sub(self.learning_rate * m / (correction * (u + EPSILON)))
@@ -252,7 +281,9 @@ class GroupTrainer:
             if on_epoch is not None:
                 on_epoch(epoch)
         elapsed = time.perf_counter() - start
-        final = [{name: v.numpy() for name, v in layer.items()} for layer in self.group.layers]
+        final = [
+            {name: np.asarray(v) for name, v in layer.items()} for layer in self.group.layers
+        ]
         for r, result in enumerate(results):
             result.parameters = [{name: arr[r] for name, arr in layer.items()} for layer in final]
             result.wall_time_s = elapsed / self.runs

@@ -46,7 +46,7 @@ class ProfileSettings:
 
 PROFILE_SETTINGS = {
     "smoke": ProfileSettings(1, 1, 2000, 1000, ("paper",), 2),
-    "quick": ProfileSettings(2, 5, None, None, ("paper",), 4),
+    "quick": ProfileSettings(3, 5, None, None, ("paper",), 4),
     "paper": ProfileSettings(5, 20, None, None, ("paper", "authors_code"), None),
 }
 

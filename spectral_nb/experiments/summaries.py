@@ -69,6 +69,9 @@ def point_summary(frame: pd.DataFrame, column: str = "accuracy") -> pd.DataFrame
 
 
 def compare(paper: float, paper_std: float, mean: float, std: float) -> dict[str, Any]:
+    """Difference to the paper and whether it lies within ``SPREAD_FACTOR`` combined stds."""
+    if np.isnan(paper):
+        return {"difference": np.nan, "within_spread": False}
     combined = float(np.hypot(paper_std, std))
     difference = mean - paper
     return {
@@ -78,7 +81,10 @@ def compare(paper: float, paper_std: float, mean: float, std: float) -> dict[str
 
 
 def perceptron_table(frame: pd.DataFrame, dataset: str = "mnist") -> pd.DataFrame:
-    """The paper's four perceptron numbers beside ours (paper convention)."""
+    """The paper's four perceptron numbers beside ours (paper convention).
+
+    The paper's numbers are for MNIST; for another dataset the paper columns are NaN.
+    """
     summary = point_summary(frame[(frame.study == "perceptron") & (frame.dataset == dataset)])
     summary = summary[summary.convention.isin(["paper", "-"])]
     rows = []
@@ -87,7 +93,7 @@ def perceptron_table(frame: pd.DataFrame, dataset: str = "mnist") -> pd.DataFram
         if found.empty:
             continue
         row = found.iloc[0]
-        paper, paper_std = PERCEPTRON[regime]
+        paper, paper_std = PERCEPTRON[regime] if dataset == "mnist" else (np.nan, np.nan)
         rows.append(
             {
                 "regime": regime, "paper": paper, "paper_std": paper_std,

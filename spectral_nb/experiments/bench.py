@@ -1,0 +1,89 @@
+"""``make bench``: runs per minute of the engine versus one Keras model per run (model.fit).
+
+For each network of the issue (perceptron, wide N2 = 1000, deep 800-600-500, non-linear
+N2 = 1000) the same Train-Lambda runs are trained both ways in this one process: the engine
+trains a group of runs together; the ordinary way builds, compiles and fits one Keras model
+per run (Keras shuffles, as a user's script would). Both evaluate the test set every epoch.
+The engine's time includes its compilation. Printed: runs per minute of each and their
+ratio, and the mean final test accuracy of both on the runs they share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from .data import load_dataset
+from .engine import train_runs
+from .keras_path import train_keras
+from .spec import RunSpec
+
+NETWORKS = {
+    "perceptron 784-10": ((784, 10), (), 0.03, 300),
+    "wide 784-1000-10": ((784, 1000, 10), ("linear",), 0.03, 300),
+    "deep 784-800-600-500-10": ((784, 800, 600, 500, 10), ("linear",) * 3, 0.03, 300),
+    "non-linear 784-1000-120-10": ((784, 1000, 120, 10), ("linear", "relu"), 0.01, 800),
+}
+
+
+def bench(epochs: int, engine_runs: int, keras_runs: int, only: str | None = None) -> list[dict]:
+    data = load_dataset("mnist")
+    rows = []
+    for name, (sizes, activations, lr, batch) in NETWORKS.items():
+        if only and only not in name:
+            continue
+        specs = [
+            RunSpec(dataset="mnist", sizes=sizes, hidden_activations=activations,
+                    regime="train_lambda", seed=seed, learning_rate=lr, batch_size=batch,
+                    epochs=epochs)
+            for seed in range(engine_runs)
+        ]
+        start = time.perf_counter()
+        engine = train_runs(specs, data)
+        engine_s = time.perf_counter() - start
+
+        start = time.perf_counter()
+        keras = [train_keras(spec, data) for spec in specs[:keras_runs]]
+        keras_s = time.perf_counter() - start
+
+        row = {
+            "network": name,
+            "engine_runs_per_min": 60 * engine_runs / engine_s,
+            "keras_runs_per_min": 60 * keras_runs / keras_s,
+            "engine_accuracy": 100 * np.mean([r.test_accuracy[-1] for r in engine[:keras_runs]]),
+            "keras_accuracy": 100 * np.mean([h["test_accuracy"][-1] for h in keras]),
+        }
+        row["speedup"] = row["engine_runs_per_min"] / row["keras_runs_per_min"]
+        rows.append(row)
+        _print_row(row)
+    return rows
+
+
+def _print_row(row: dict) -> None:
+    print(
+        f"{row['network']:28s} engine {row['engine_runs_per_min']:7.2f} runs/min   "
+        f"keras fit {row['keras_runs_per_min']:6.2f} runs/min   speed-up x{row['speedup']:5.1f}   "
+        f"accuracy engine {row['engine_accuracy']:.2f} % vs keras {row['keras_accuracy']:.2f} %",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m spectral_nb.experiments.bench")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--engine-runs", type=int, default=10, help="runs trained together")
+    parser.add_argument("--keras-runs", type=int, default=2, help="runs done with model.fit")
+    parser.add_argument("--only", help="substring of the network names to run")
+    args = parser.parse_args(argv)
+    import os
+
+    print(f"Bench on {os.cpu_count()} CPU cores / visible accelerators, {args.epochs} epochs, "
+          f"{args.engine_runs} engine runs together vs {args.keras_runs} model.fit runs.")
+    bench(args.epochs, args.engine_runs, args.keras_runs, args.only)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
