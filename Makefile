@@ -93,6 +93,7 @@ chromium:
 
 bench: $(STAMP) data
 	$(PY) -m spectral_nb.experiments.bench
+	$(PY) -m spectral_nb.cnn.bench
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

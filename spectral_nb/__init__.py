@@ -19,6 +19,9 @@ _LAZY = {
     "ConstrainedDense": "spectral_nb.layers",
     "ScaledTanh": "spectral_nb.layers",
     "retract": "spectral_nb.retraction",
+    "SpectralPooling2D": "spectral_nb.cnn",
+    "RandomizedResolution": "spectral_nb.cnn",
+    "SpectralConv2D": "spectral_nb.cnn",
 }
 
 __all__ = [*_LAZY, "__version__"]

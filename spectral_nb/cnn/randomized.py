@@ -1,0 +1,170 @@
+"""Randomised resolution ("frequency dropout", Rippel, Snoek and Adams 2015, section 5.2)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .dft import (
+    _fft2_nchw,
+    _ifft2_nchw,
+    _to_nchw,
+    _to_nhwc,
+    apply_separable,
+    pooling_matrix,
+    real_part,
+    signed_frequencies,
+)
+
+IMPLEMENTATIONS: tuple[str, ...] = ("fft", "matrix")
+
+
+def projector_stack(size: int) -> np.ndarray:
+    """Spatial projectors ``P_k^T P_k`` onto the band of ``k`` frequencies, ``k = 1 .. size``.
+
+    Shape ``(size, size, size)``, entry ``k - 1`` for cut-off ``k`` (float64, real, symmetric,
+    idempotent), with ``P_k = pooling_matrix(size, k)``.
+    """
+    matrices = [pooling_matrix(size, k) for k in range(1, size + 1)]
+    return np.stack([p.T @ p for p in matrices])
+
+
+def lowpass_projector(size: int, keep: Any, dtype: tf.DType = tf.complex64) -> tf.Tensor:
+    """Frequency-domain ``(size, size)`` matrix of the real low-pass projection keeping ``keep``.
+
+    Equals ``C.T @ C`` for ``C = crop_matrix(size, keep)``: identity on the kept frequencies
+    ``|k| < keep / 2``, and for even ``keep`` the projector onto ``e_{keep/2} + e_{-keep/2}``
+    (the cosine at the new Nyquist frequency); zero elsewhere. ``keep`` may be a tensor, so the
+    cut-off can be drawn inside a compiled training step. ``keep == size`` gives the identity.
+    """
+    freqs = tf.constant(np.abs(signed_frequencies(size)), dtype=tf.int32)
+    keep = tf.cast(keep, tf.int32)
+    half = keep // 2
+    even = tf.equal(keep % 2, 0)
+    passed = tf.where(even, freqs < half, freqs <= half)
+    v = tf.one_hot(half % size, size, dtype=tf.float64) + tf.one_hot(
+        (size - half) % size, size, dtype=tf.float64
+    )
+    fold = tf.tensordot(v, v, axes=0) / tf.reduce_sum(v * v)
+    matrix = tf.linalg.diag(tf.cast(passed, tf.float64)) + tf.where(even, fold, tf.zeros_like(fold))
+    return tf.cast(matrix, dtype)
+
+
+@keras.saving.register_keras_serializable(package="spectral_nb")
+class RandomizedResolution(keras.layers.Layer):
+    """Frequency dropout: during training keep a random low-pass band, identity at inference.
+
+    At each training call one fraction ``u ~ U[min_fraction, 1]`` is drawn (shared by the
+    batch, as in the paper's per-iteration draw) and the kept size is the integer
+    ``k_h = ceil(min_fraction H) + floor(u' (H - ceil(min_fraction H) + 1))`` (``u'`` uniform on
+    ``[0, 1)``, the same for both axes), i.e. uniform over ``ceil(cH) .. H``. Frequencies outside
+    the central ``k_h x k_w`` block are zeroed with the exact real projection of
+    :func:`spectral_nb.cnn.dft.crop_matrix` (even cut-offs keep the cosine of their Nyquist
+    frequency), so the output is real, has the input's size and is the orthogonal projection
+    of the input onto that band. ``training=False`` (the default outside ``fit``) returns the
+    input unchanged.
+
+    Parameters
+    ----------
+    min_fraction
+        ``c`` in ``U[c H, H]``; in ``(0, 1]``. The paper's schedule is
+        ``c_m = alpha + (m / M)(beta - alpha)`` with ``alpha ~ 0.30``, ``beta ~ 0.15``.
+    seed
+        Seed of the layer's random generator (reproducible draws).
+    implementation
+        ``"fft"`` (default): transform, project the spectrum, inverse transform.
+        ``"matrix"``: the same projection as one real spatial matrix per axis, gathered from a
+        precomputed stack (:func:`projector_stack`); faster on a CPU for small feature maps.
+    """
+
+    def __init__(
+        self,
+        min_fraction: float = 0.5,
+        seed: int | None = None,
+        implementation: str = "fft",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        min_fraction = float(min_fraction)
+        if not 0.0 < min_fraction <= 1.0:
+            raise ValueError(f"min_fraction must be in (0, 1], got {min_fraction}.")
+        if implementation not in IMPLEMENTATIONS:
+            raise ValueError(
+                f"implementation must be one of {IMPLEMENTATIONS}, got {implementation!r}."
+            )
+        self.min_fraction = min_fraction
+        self.implementation = implementation
+        self._stacks: tuple | None = None
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.input_spec = keras.layers.InputSpec(ndim=4)
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        if len(input_shape) != 4 or input_shape[1] is None or input_shape[2] is None:
+            raise ValueError(
+                "RandomizedResolution expects 4-D channels-last input with static height and "
+                f"width, got shape {tuple(input_shape)}."
+            )
+        if self.implementation == "matrix":
+            self._stacks = (projector_stack(input_shape[1]), projector_stack(input_shape[2]))
+
+    def lowest_sizes(self, height: int, width: int) -> tuple[int, int]:
+        """Smallest kept sizes ``(ceil(c H), ceil(c W))`` (at least 1)."""
+        return (
+            max(1, math.ceil(self.min_fraction * height - 1e-9)),
+            max(1, math.ceil(self.min_fraction * width - 1e-9)),
+        )
+
+    def draw_sizes(self, height: int, width: int) -> tuple[tf.Tensor, tf.Tensor]:
+        """Draw the kept sizes ``(k_h, k_w)`` for one training step."""
+        u = keras.random.uniform((), seed=self.seed_generator, dtype="float32")
+        sizes = []
+        for total, low in zip((height, width), self.lowest_sizes(height, width), strict=True):
+            k = low + tf.cast(tf.floor(u * float(total - low + 1)), tf.int32)
+            sizes.append(tf.minimum(k, total))
+        return sizes[0], sizes[1]
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        if not training:
+            return inputs
+        m, n = int(inputs.shape[1]), int(inputs.shape[2])
+        k_h, k_w = self.draw_sizes(m, n)
+        if self.implementation == "matrix":
+            stack_h, stack_w = self._stacks
+            return apply_separable(
+                inputs, tf.gather(stack_h, k_h - 1), tf.gather(stack_w, k_w - 1)
+            )
+        return lowpass(inputs, k_h, k_w)
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {
+                "min_fraction": self.min_fraction,
+                "seed": self.seed,
+                "implementation": self.implementation,
+            }
+        )
+        return config
+
+
+def lowpass(x: Any, keep_h: Any, keep_w: Any, check_real: bool = False) -> tf.Tensor:
+    """Project real NHWC images onto the band of the central ``keep_h x keep_w`` frequencies.
+
+    Same as ``spectral_upsample(spectral_pool(x, (keep_h, keep_w)), x.shape[1:3])`` but with
+    the size kept fixed and ``keep_h``, ``keep_w`` allowed to be tensors.
+    """
+    x = tf.convert_to_tensor(x)
+    m, n = int(x.shape[1]), int(x.shape[2])
+    y = _fft2_nchw(_to_nchw(x))
+    q_h = lowpass_projector(m, keep_h, y.dtype)
+    q_w = lowpass_projector(n, keep_w, y.dtype)
+    y = tf.linalg.matmul(tf.linalg.matmul(q_h, y), q_w, transpose_b=True)
+    return real_part(_to_nhwc(_ifft2_nchw(y)), check=check_real)
