@@ -58,6 +58,8 @@ class RunResult:
     train_loss: list[float] = field(default_factory=list)
     train_accuracy: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
+    # accuracy on the first and on the second half of the test set, for cross-fitted selection
+    test_accuracy_halves: list[tuple[float, float]] = field(default_factory=list)
     parameters: list[dict[str, np.ndarray]] = field(default_factory=list)
     wall_time_s: float = 0.0
     group_size: int = 1
@@ -247,18 +249,22 @@ class GroupTrainer:
         xf = tf.cast(x, tf.float32)[None] * (1.0 / PIXEL_SCALE)
         logits = _forward(self.group, xf, x.shape[0])
         predicted = tf.argmax(logits, axis=-1, output_type=tf.int32)
-        return tf.reduce_sum(tf.cast(tf.equal(predicted, y[None]), tf.float32), axis=1)
+        return tf.equal(predicted, y[None])
 
     # -------------------------------------------------------------- host loop
     def evaluate(self) -> np.ndarray:
-        """Test accuracy of every run."""
-        hits = np.zeros(self.runs)
+        """Which test images every run classifies correctly: ``(R, n_test)`` booleans."""
         n = len(self.data.y_test)
-        for start in range(0, n, EVAL_CHUNK):
-            hits += self._eval_fn(
-                self.x_test[start : start + EVAL_CHUNK], self.y_test[start : start + EVAL_CHUNK]
-            ).numpy()
-        return hits / n
+        return np.concatenate(
+            [
+                self._eval_fn(
+                    self.x_test[start : start + EVAL_CHUNK],
+                    self.y_test[start : start + EVAL_CHUNK],
+                ).numpy()
+                for start in range(0, n, EVAL_CHUNK)
+            ],
+            axis=1,
+        )
 
     def train(self, on_epoch: Callable[[int], Any] | None = None) -> list[RunResult]:
         specs = self.group.specs
@@ -273,11 +279,15 @@ class GroupTrainer:
                     tf.constant(order[:, self.full_steps * self.batch :])
                 )
                 loss, hits = loss + tail_loss.numpy(), hits + tail_hits.numpy()
-            accuracy = self.evaluate()
+            correct = self.evaluate()
+            half = correct.shape[1] // 2
             for r, result in enumerate(results):
                 result.train_loss.append(float(loss[r] / self.n_train))
                 result.train_accuracy.append(float(hits[r] / self.n_train))
-                result.test_accuracy.append(float(accuracy[r]))
+                result.test_accuracy.append(float(correct[r].mean()))
+                result.test_accuracy_halves.append(
+                    (float(correct[r, :half].mean()), float(correct[r, half:].mean()))
+                )
             if on_epoch is not None:
                 on_epoch(epoch)
         elapsed = time.perf_counter() - start

@@ -72,6 +72,8 @@ def make_record(study: str, result: RunResult) -> dict[str, Any]:
             "train_loss": result.train_loss,
             "train_accuracy": result.train_accuracy,
             "test_accuracy": result.test_accuracy,
+            "test_accuracy_first_half": [a for a, _ in result.test_accuracy_halves],
+            "test_accuracy_second_half": [b for _, b in result.test_accuracy_halves],
         },
         "retracted_weights": weight_summary(retracted_input_kernel(result)),
         "wall_time_s": result.wall_time_s,
