@@ -5,7 +5,8 @@ direct), the optimiser settings and the data subset; they differ in seed, regime
 eigenvalue convention. Their parameters are stacked along a leading run axis and trained
 together, each run keeping its own initialisation, data order, trainable sets and metrics:
 
-- the dataset stays resident as uint8 tensors; each step gathers every run's own batch;
+- the dataset stays resident as scaled float32 tensors; each step gathers every run's own
+  batch;
 - a whole epoch is one ``tf.function`` (a graph while-loop, no per-step Python);
 - consecutive linear layers are multiplied in the cheapest association order
   (:mod:`.chain`), exact for linear cascades;
@@ -28,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from .chain import chain_order, multiply_in_order
-from .data import PIXEL_SCALE, Dataset
+from .data import Dataset
 from .factored import FrozenEigenvectorKernel, matmul
 from .initial import epoch_order, initial_parameters
 from .spec import RunSpec
@@ -196,9 +197,11 @@ class GroupTrainer:
         self.batch = spec.batch_size
         self.n_train = len(data.y_train)
         self.full_steps, self.tail = divmod(self.n_train, self.batch)
-        self.x_train = tf.constant(data.x_train)
+        # Scaled float32 pixels stay resident: gathering them is faster than gathering uint8
+        # and converting every step (measured: about a quarter of a perceptron epoch).
+        self.x_train = tf.constant(data.float_train())
         self.y_train = tf.constant(data.y_train)
-        self.x_test = tf.constant(data.x_test)
+        self.x_test = tf.constant(data.float_test())
         self.y_test = tf.constant(data.y_test)
         self.learning_rate = tf.constant(spec.learning_rate, tf.float32)
         self._epoch_fn = tf.function(self._epoch, reduce_retracing=True)
@@ -206,9 +209,13 @@ class GroupTrainer:
         self._eval_fn = tf.function(self._eval_chunk, reduce_retracing=True)
 
     # -------------------------------------------------------------- compiled pieces
+    def _batch_pixels(self, indices: tf.Tensor) -> tf.Tensor:
+        """Every run's own batch of scaled pixels ``(R, B, 784)``."""
+        return tf.gather(self.x_train, indices)
+
     def _step(self, indices: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """One AdaMax step for every run on its own batch; returns summed loss and hits."""
-        x = tf.cast(tf.gather(self.x_train, indices), tf.float32) * (1.0 / PIXEL_SCALE)
+        x = self._batch_pixels(indices)
         y = tf.gather(self.y_train, indices)
         group = self.group
         with tf.GradientTape() as tape:
@@ -246,8 +253,7 @@ class GroupTrainer:
         return loss_sum, hit_sum
 
     def _eval_chunk(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-        xf = tf.cast(x, tf.float32)[None] * (1.0 / PIXEL_SCALE)
-        logits = _forward(self.group, xf, x.shape[0])
+        logits = _forward(self.group, x[None], x.shape[0])
         predicted = tf.argmax(logits, axis=-1, output_type=tf.int32)
         return tf.equal(predicted, y[None])
 
