@@ -126,18 +126,27 @@ PROBE = """<script>(function () {
   }
   function checkImages() {
     var imgs = Array.prototype.slice.call(document.images);
-    return Promise.all(imgs.map(function (img) {
-      img.loading = "eager";
+    var state = function (img) {
       var src = img.currentSrc || img.src;
-      var ok = function () {
-        return {src: src, ok: img.naturalWidth > 0 || /\\.svg([?#]|$)/i.test(src)};
-      };
-      return img.decode().then(ok, function () { return {src: src, ok: false}; });
+      return {src: src, ok: img.naturalWidth > 0 || /\\.svg([?#]|$)/i.test(src)};
+    };
+    var decoded = Promise.all(imgs.map(function (img) {
+      img.loading = "eager";
+      return img.decode().then(function () { return state(img); },
+                               function () { return {src: img.currentSrc || img.src, ok: false}; });
     }));
+    // decode() of an image far below the fold can stay pending in headless virtual time:
+    // after 3 s, judge every image by what has loaded (naturalWidth), which is as strict.
+    var settled = new Promise(function (resolve) {
+      setTimeout(function () { resolve(imgs.map(state)); }, 3000);
+    });
+    return Promise.race([decoded, settled]);
   }
   window.addEventListener("load", function () {
     var mj = window.MathJax;
-    var ready = (mj && mj.startup && mj.startup.promise) || Promise.resolve();
+    var started = (mj && mj.startup && mj.startup.promise) || Promise.resolve();
+    // A MathJax that never settles is reported by the math checks (formulas left raw).
+    var ready = Promise.race([started, new Promise(function (r) { setTimeout(r, 8000); })]);
     ready.then(function () {}, function () {}).then(checkImages).then(finish, function (e) {
       finish([{src: "probe error: " + e, ok: false}]);
     });
