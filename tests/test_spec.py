@@ -48,9 +48,13 @@ def test_paper_counts():
 def test_constrained_budget_is_derived_from_the_spectral_twin():
     spectral = _spec(sizes=(784, 300, 120, 10), hidden_activations=("linear", "relu"))
     twin = constrained_twin(spectral)
-    assert twin.constrained_budget == (300, 120, 10)
+    assert sum(twin.constrained_budget) == 430  # N2 + N3 + N4 random weights of the network
     assert twin.trainable_parameter_count() == spectral.trainable_parameter_count()
-    assert constrained_twin(_spec()).trainable_parameter_count() == 794
+    # a uniform subset of all weights: layers get shares in proportion to their size
+    assert twin.constrained_budget[0] > twin.constrained_budget[1] > twin.constrained_budget[2]
+    assert constrained_twin(spectral.replace(seed=1)).constrained_budget != twin.constrained_budget
+    assert constrained_twin(spectral) == twin  # deterministic per seed
+    assert constrained_twin(_spec()).constrained_budget == (794,)
     with pytest.raises(SpecError):
         constrained_twin(_spec(regime="unconstrained"))
 

@@ -5,16 +5,41 @@ Typical use in a chapter::
     from spectral_nb.experiments import build_study, run_study, runs_frame, point_summary
     records = run_study(build_study("wide", "mnist", profile))
     summary = point_summary(runs_frame(records))
+
+Names are imported lazily, so reading records (e.g. ``table1``) does not start TensorFlow.
 """
 
-from .runner import run_study
-from .spec import REGIMES, RunSpec, SpecError, constrained_twin
-from .store import ResultsStore, default_root
-from .studies import STUDIES, Study, build_study
-from .summaries import perceptron_table, point_summary, runs_frame, table1
+from __future__ import annotations
 
-__all__ = [
-    "REGIMES", "STUDIES", "ResultsStore", "RunSpec", "SpecError", "Study", "build_study",
-    "constrained_twin", "default_root", "perceptron_table", "point_summary", "run_study",
-    "runs_frame", "table1",
-]
+import importlib
+from typing import Any
+
+_LAZY = {
+    "run_study": "runner",
+    "REGIMES": "spec",
+    "RunSpec": "spec",
+    "SpecError": "spec",
+    "constrained_twin": "spec",
+    "ResultsStore": "store",
+    "default_root": "store",
+    "STUDIES": "studies",
+    "Study": "studies",
+    "build_study": "studies",
+    "perceptron_table": "summaries",
+    "point_summary": "summaries",
+    "runs_frame": "summaries",
+    "table1": "summaries",
+    "table1_cross_fitted": "summaries",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 REGIMES: tuple[str, ...] = ("train_lambda", "train_lambda_phi", "constrained", "unconstrained")
 SPECTRAL_REGIMES: tuple[str, ...] = ("train_lambda", "train_lambda_phi")
 CONVENTIONS: tuple[str, ...] = ("paper", "authors_code")
@@ -44,8 +46,9 @@ class RunSpec:
         (input and output eigenvalues of every layer, Glorot eigenvectors, eigenvalues
         U[-0.5, 0.5], as in the authors' public code).
     constrained_budget
-        For ``constrained`` runs: trainable weights per layer, derived from the matching
-        spectral run by :func:`constrained_twin`; never typed by hand.
+        For ``constrained`` runs: trainable weights per layer, a random split of the
+        matching spectral run's eigenvalue count drawn by :func:`constrained_twin`; never
+        typed by hand.
     train_size, test_size
         Use only the first examples (``None``: all); for smoke runs.
     """
@@ -154,16 +157,21 @@ class RunSpec:
 
 
 def constrained_twin(spectral: RunSpec) -> RunSpec:
-    """The constrained direct-space run with as many trainable weights per layer as ``spectral``.
+    """The constrained direct-space run with as many trainable weights as ``spectral`` trains.
 
-    The budget of each layer equals the eigenvalues the spectral run trains in that layer
-    (794 for the perceptron; N_{k+1} per layer under the paper's counting).
+    As in the paper, the trainable weights are a random subset of *all* the network's
+    weights (a new one per seed), as many as the eigenvalues the spectral run trains
+    (794 for the perceptron, N2 + N3 for the wide net). The subset's split over layers is
+    drawn here (multivariate hypergeometric, seeded by the run's seed) and stored in
+    ``constrained_budget``; each layer then draws its entries (``initial_parameters``).
     """
     if spectral.regime != "train_lambda":
         raise SpecError("The constrained budget is matched to a 'train_lambda' run.")
-    return spectral.replace(
-        regime="constrained", constrained_budget=spectral.spectral_eigenvalue_counts()
-    )
+    total = sum(spectral.spectral_eigenvalue_counts())
+    weights = [spectral.sizes[k] * spectral.sizes[k + 1] for k in range(spectral.n_layers)]
+    rng = np.random.default_rng([spectral.seed, 4211])
+    split = rng.multivariate_hypergeometric(weights, total)
+    return spectral.replace(regime="constrained", constrained_budget=tuple(int(k) for k in split))
 
 
 def _validate(spec: RunSpec) -> None:
