@@ -72,9 +72,9 @@ def _print_row(row: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m spectral_nb.experiments.bench")
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--engine-runs", type=int, default=10, help="runs trained together")
-    parser.add_argument("--keras-runs", type=int, default=2, help="runs done with model.fit")
+    parser.add_argument("--keras-runs", type=int, default=1, help="runs done with model.fit")
     parser.add_argument("--only", help="substring of the network names to run")
     args = parser.parse_args(argv)
     import os

@@ -33,10 +33,10 @@ class FrozenEigenvectorKernel:
 
     def left(self, a: Any) -> Any:
         """``a @ K`` for ``a`` of shape ``(R or 1, B, n)``."""
-        product = tf.linalg.matmul(a, self.phi)
+        product = dense_matmul(a, self.phi)
         if self.constant_in is not None:
             return product * (self.constant_in - self.lam_out)[:, None, :]
-        return tf.linalg.matmul(a, self.phi_in) - product * self.lam_out[:, None, :]
+        return dense_matmul(a, self.phi_in) - product * self.lam_out[:, None, :]
 
     def right(self, b: Any) -> Any:
         """``K @ b`` for ``b`` of shape ``(R, m, p)``."""
@@ -53,6 +53,17 @@ class FrozenEigenvectorKernel:
         return self.phi_in - self.phi * self.lam_out[:, None, :]
 
 
+def dense_matmul(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """``a @ b`` over the run axis; one shared ``a`` (leading axis 1) becomes a single GEMM.
+
+    Evaluating every run on the same test images broadcasts ``(1, B, n)`` against
+    ``(R, n, m)``; as one ``(B, n) @ (n, R m)`` product it avoids copying the images R times.
+    """
+    if a.shape[0] == 1 and b.shape[0] != 1:
+        return tf.einsum("bn,rnm->rbm", a[0], b)
+    return tf.linalg.matmul(a, b)
+
+
 def matmul(a: Any, b: Any) -> Any:
     """Matrix product where either side may be a :class:`FrozenEigenvectorKernel`."""
     if isinstance(a, FrozenEigenvectorKernel) and isinstance(b, FrozenEigenvectorKernel):
@@ -61,4 +72,4 @@ def matmul(a: Any, b: Any) -> Any:
         return b.left(a)
     if isinstance(a, FrozenEigenvectorKernel):
         return a.right(b)
-    return tf.linalg.matmul(a, b)
+    return dense_matmul(a, b)
