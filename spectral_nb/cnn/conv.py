@@ -31,6 +31,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ..layers._dense_base import deserialize_layer_config
 from ..layers._init_utils import initial_value, resolve_initializer
 
 
@@ -334,8 +335,6 @@ class SpectralConv2D(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config: dict) -> SpectralConv2D:
-        config = dict(config)
-        for key in ("kernel_initializer", "bias_initializer"):
-            config[key] = keras.initializers.deserialize(config[key])
-        config["activation"] = keras.activations.deserialize(config["activation"])
-        return cls(**config)
+        return cls(
+            **deserialize_layer_config(config, ("kernel_initializer", "bias_initializer"))
+        )

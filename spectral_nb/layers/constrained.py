@@ -8,6 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ._dense_base import DirectKernelDense, deserialize_layer_config
 from ._init_utils import check_2d_input, check_units, initial_value, resolve_initializer
 
 
@@ -22,8 +23,11 @@ def choose_trainable_entries(n_in: int, units: int, k: int, seed: int) -> np.nda
     return np.sort(rng.choice(n_in * units, size=k, replace=False)).astype("int32")
 
 
+_INITIALIZER_KEYS = ("kernel_initializer", "bias_initializer")
+
+
 @keras.saving.register_keras_serializable(package="spectral_nb")
-class ConstrainedDense(keras.layers.Layer):
+class ConstrainedDense(DirectKernelDense):
     """Dense layer in which only ``trainable_count`` randomly chosen kernel entries train.
 
     The kernel is a frozen random base with ``k`` trainable values scattered into it,
@@ -105,15 +109,6 @@ class ConstrainedDense(keras.layers.Layer):
         """The full ``(inputs, units)`` kernel: frozen base with the trained entries in place."""
         return ops.scatter_update(self.base_kernel, self.entry_indices, self.trainable_values)
 
-    def call(self, inputs: Any) -> Any:
-        outputs = ops.matmul(inputs, self.direct_kernel())
-        if self.bias is not None:
-            outputs = outputs + self.bias
-        return self.activation(outputs)
-
-    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple:
-        return (input_shape[0], self.units)
-
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(
@@ -131,8 +126,4 @@ class ConstrainedDense(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config: dict) -> ConstrainedDense:
-        config = dict(config)
-        for key in ("kernel_initializer", "bias_initializer"):
-            config[key] = keras.initializers.deserialize(config[key])
-        config["activation"] = keras.activations.deserialize(config["activation"])
-        return cls(**config)
+        return cls(**deserialize_layer_config(config, _INITIALIZER_KEYS))

@@ -17,16 +17,24 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-from keras import ops
 
+from ._dense_base import DirectKernelDense, deserialize_layer_config
 from ._init_utils import check_2d_input, check_units, initial_value, resolve_initializer
 
 PAPER_EIGENVECTOR_INIT = keras.initializers.RandomUniform(-0.5, 0.5)
 PAPER_EIGENVALUE_INIT = keras.initializers.RandomUniform(-0.01, 0.01)
 
 
+_INITIALIZER_KEYS = (
+    "eigenvectors_initializer",
+    "eigenvalues_in_initializer",
+    "eigenvalues_out_initializer",
+    "bias_initializer",
+)
+
+
 @keras.saving.register_keras_serializable(package="spectral_nb")
-class Spectral(keras.layers.Layer):
+class Spectral(DirectKernelDense):
     """Dense layer parametrised by eigenvectors and eigenvalues of its transfer operator.
 
     Parameters
@@ -124,15 +132,6 @@ class Spectral(keras.layers.Layer):
             self.eigenvalues_in[:, None] - self.eigenvalues_out[None, :]
         )
 
-    def call(self, inputs: Any) -> Any:
-        outputs = ops.matmul(inputs, self.direct_kernel())
-        if self.bias is not None:
-            outputs = outputs + self.bias
-        return self.activation(outputs)
-
-    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple:
-        return (input_shape[0], self.units)
-
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(
@@ -160,13 +159,4 @@ class Spectral(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config: dict) -> Spectral:
-        config = dict(config)
-        for key in (
-            "eigenvectors_initializer",
-            "eigenvalues_in_initializer",
-            "eigenvalues_out_initializer",
-            "bias_initializer",
-        ):
-            config[key] = keras.initializers.deserialize(config[key])
-        config["activation"] = keras.activations.deserialize(config["activation"])
-        return cls(**config)
+        return cls(**deserialize_layer_config(config, _INITIALIZER_KEYS))
