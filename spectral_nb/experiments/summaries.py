@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from .paper_values import ARCHITECTURES, PERCEPTRON, REGIME_ORDER, TABLE1
-from .spec import RunSpec
 from .studies import ARCHITECTURE_OF_STUDY
 
 SPREAD_FACTOR = 2.0  # "within the spread": |difference| <= 2 x combined standard deviation
@@ -58,8 +57,9 @@ def _eigenvalue_count(spec: dict[str, Any], tags: dict[str, Any]) -> int | None:
     The x-axis of the paper's figures. Under the authors'-code convention a spectral run
     trains input and output eigenvalues of every layer, more than the paper's count.
     """
-    if spec["regime"] in _SPECTRAL:
-        return sum(RunSpec.from_dict(spec).spectral_eigenvalue_counts())
+    if spec["regime"] in _SPECTRAL and spec.get("convention") == "authors_code":
+        sizes = spec["sizes"]
+        return sum(sizes[k] + sizes[k + 1] for k in range(len(sizes) - 1))
     return tags.get("eigenvalues")
 
 
