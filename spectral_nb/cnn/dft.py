@@ -224,6 +224,13 @@ def _check_norm(norm: str) -> str:
     return norm
 
 
+def _slice_axis(y: tf.Tensor, axis: int, start: int, stop: int) -> tf.Tensor:
+    """``y[..., start:stop, ...]`` along ``axis``."""
+    index = [slice(None)] * y.shape.rank
+    index[axis] = slice(start, stop)
+    return y[tuple(index)]
+
+
 def _crop_axis(y: tf.Tensor, axis: int, size_out: int) -> tf.Tensor:
     """Apply :func:`crop_matrix` along ``axis`` by slicing (O(size), exact)."""
     size_in = y.shape[axis]
@@ -231,9 +238,7 @@ def _crop_axis(y: tf.Tensor, axis: int, size_out: int) -> tf.Tensor:
         return y
 
     def take(start: int, stop: int) -> tf.Tensor:
-        index = [slice(None)] * y.shape.rank
-        index[axis] = slice(start, stop)
-        return y[tuple(index)]
+        return _slice_axis(y, axis, start, stop)
 
     h = size_out // 2
     if size_out % 2:
@@ -249,9 +254,7 @@ def _pad_axis(y: tf.Tensor, axis: int, size_out: int) -> tf.Tensor:
         return y
 
     def take(start: int, stop: int) -> tf.Tensor:
-        index = [slice(None)] * y.shape.rank
-        index[axis] = slice(start, stop)
-        return y[tuple(index)]
+        return _slice_axis(y, axis, start, stop)
 
     h = size_in // 2
     zeros_shape = tf.tensor_scatter_nd_update(
