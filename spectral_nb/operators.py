@@ -385,6 +385,18 @@ def cascade(operators: Sequence[Any]) -> np.ndarray:
     return product
 
 
+def _full_space_matrix(matrix: Any, sizes: Sequence[int]) -> tuple[np.ndarray, list[slice]]:
+    """``matrix`` as float64, checked to be N x N with N = sum(sizes), and the layer slices."""
+    sizes = _check_sizes(sizes)
+    matrix = np.asarray(matrix, dtype=np.float64)
+    total = sum(sizes)
+    if matrix.shape != (total, total):
+        raise ValueError(
+            f"Expected an N x N matrix with N = sum(sizes) = {total}, got shape {matrix.shape}."
+        )
+    return matrix, layer_slices(sizes)
+
+
 def block(matrix: Any, sizes: Sequence[int], row_layer: int, col_layer: int) -> np.ndarray:
     """The block of an ``N x N`` matrix linking layer ``col_layer`` to layer ``row_layer``.
 
@@ -402,14 +414,7 @@ def block(matrix: Any, sizes: Sequence[int], row_layer: int, col_layer: int) -> 
     numpy.ndarray
         Array of shape ``(sizes[row_layer], sizes[col_layer])``.
     """
-    sizes = _check_sizes(sizes)
-    matrix = np.asarray(matrix, dtype=np.float64)
-    total = sum(sizes)
-    if matrix.shape != (total, total):
-        raise ValueError(
-            f"Expected an N x N matrix with N = sum(sizes) = {total}, got shape {matrix.shape}."
-        )
-    slices = layer_slices(sizes)
+    matrix, slices = _full_space_matrix(matrix, sizes)
     return matrix[slices[row_layer], slices[col_layer]]
 
 
@@ -428,14 +433,7 @@ def trim(matrix: Any, sizes: Sequence[int]) -> np.ndarray:
     numpy.ndarray
         Array of shape ``(N_1 + N_l, N_1 + N_l)``.
     """
-    sizes = _check_sizes(sizes)
-    matrix = np.asarray(matrix, dtype=np.float64)
-    total = sum(sizes)
-    if matrix.shape != (total, total):
-        raise ValueError(
-            f"Expected an N x N matrix with N = sum(sizes) = {total}, got shape {matrix.shape}."
-        )
-    slices = layer_slices(sizes)
+    matrix, slices = _full_space_matrix(matrix, sizes)
     nodes = np.r_[slices[0], slices[-1]]
     return matrix[np.ix_(nodes, nodes)]
 
