@@ -48,12 +48,20 @@ def device_description() -> str:
 
 
 def git_commit() -> str | None:
+    """The checkout's HEAD commit; ``+modified`` is appended when the package's own files
+    differ from it, so a record never claims a commit that lacks the code that made it."""
     root = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5,
-            check=True,
-        )
+        commit = git("rev-parse", "HEAD")
+        modified = bool(git("status", "--porcelain", "--", "spectral_nb"))
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    if not commit:
+        return None
+    return commit + ("+modified" if modified else "")
