@@ -14,11 +14,13 @@ from spectral_nb.experiments.studies import Study
 SMALL = dict(dataset="mnist", train_size=650, test_size=300, batch_size=100, epochs=2)
 
 
-def _spec(sizes, activations, regime="train_lambda", **changes):
+def _spec(sizes, activations, regime="train_lambda", direct_init="glorot", **changes):
     spec = RunSpec(sizes=sizes, hidden_activations=activations, regime="train_lambda",
                    **(SMALL | changes))
     if regime == "constrained":
-        return constrained_twin(spec)
+        return constrained_twin(spec).replace(direct_init=direct_init)
+    if regime == "unconstrained":
+        return spec.replace(regime=regime, direct_init=direct_init)
     return spec.replace(regime=regime)
 
 
@@ -33,6 +35,9 @@ CASES = [
     _spec((784, 200, 10), ("linear",), "unconstrained"),  # biases folded through the chain
     _spec((784, 300, 40, 10), ("linear", "relu"), "train_lambda_phi"),
     _spec((784, 30, 10), ("tanh_beta",), "constrained", learning_rate=0.01),
+    _spec((784, 60, 40, 10), ("linear", "relu"), inner_eigenvalues="random"),
+    _spec((784, 200, 10), ("linear",), "unconstrained", direct_init="spectral"),
+    _spec((784, 50, 10), ("linear",), "constrained", direct_init="spectral"),
 ]
 
 
@@ -149,3 +154,77 @@ def test_record_contents(tmp_path):
     assert sum(record["retracted_weights"]["histogram_counts"]) == 7840
     for key in ("device", "tensorflow", "keras", "numpy", "spectral_nb", "wall_time_s"):
         assert key in record
+    import re
+
+    commit = record["git_commit"]
+    assert commit is None or re.fullmatch(r"[0-9a-f]{40}(\+modified)?", commit)
+
+
+def _reference_tied_training(spec, data):
+    """Tied eigenvalues trained the slow, obvious way: explicit variables, Keras' AdaMax."""
+    import keras
+    import tensorflow as tf
+
+    from spectral_nb.experiments.initial import epoch_order, initial_parameters
+
+    init = initial_parameters(spec)
+    phis = [tf.constant(layer["eigenvectors"]) for layer in init]
+    first_in = tf.constant(init[0]["eigenvalues_in"])
+    outs = [tf.Variable(layer["eigenvalues_out"]) for layer in init]
+    optimizer = keras.optimizers.Adamax(learning_rate=spec.learning_rate)
+    x_all, y_all = data.float_train(), data.y_train
+    losses = []
+    for epoch in range(spec.epochs):
+        order = epoch_order(spec, epoch, len(y_all))
+        total = 0.0
+        for start in range(0, len(order), spec.batch_size):
+            batch = order[start : start + spec.batch_size]
+            with tf.GradientTape() as tape:
+                h = tf.constant(x_all[batch])
+                for k, activation in enumerate(spec.activations):
+                    lam_in = first_in if k == 0 else outs[k - 1]  # one eigenvalue per node
+                    h = h @ (phis[k] * (lam_in[:, None] - outs[k][None, :]))
+                    h = tf.nn.relu(h) if activation == "relu" else h
+                loss = tf.reduce_mean(
+                    tf.nn.sparse_softmax_cross_entropy_with_logits(y_all[batch], h)
+                )
+            optimizer.apply_gradients(zip(tape.gradient(loss, outs), outs, strict=True))
+            total += float(loss) * len(batch)
+        losses.append(total / len(order))
+    return losses, [v.numpy() for v in outs]
+
+
+@pytest.mark.parametrize("activations", [("linear", "linear"), ("linear", "relu")])
+def test_tied_eigenvalues_train_as_one_parameter_per_node(activations):
+    spec = _spec((784, 40, 30, 10), activations, inner_eigenvalues="tied")
+    data = load_dataset(spec.dataset, spec.train_size, spec.test_size)
+    (engine,) = train_runs([spec], data)
+    losses, outs = _reference_tied_training(spec, data)
+    np.testing.assert_allclose(engine.train_loss, losses, rtol=2e-4)
+    for k in (1, 2):  # layer k's input eigenvalues stayed identical to layer k-1's outputs
+        np.testing.assert_array_equal(
+            engine.parameters[k]["eigenvalues_in"], engine.parameters[k - 1]["eigenvalues_out"]
+        )
+        np.testing.assert_allclose(
+            engine.parameters[k - 1]["eigenvalues_out"], outs[k - 1], rtol=1e-3, atol=1e-5
+        )
+    untied = train_runs([spec.replace(inner_eigenvalues="one")], data)[0]
+    assert untied.train_loss != engine.train_loss
+    with pytest.raises(ValueError, match="cannot express"):
+        train_keras(spec, data)
+
+
+def test_spectral_direct_init_starts_from_the_train_lambda_runs_kernel():
+    from spectral_nb.experiments.initial import initial_parameters
+
+    spectral = _spec((784, 50, 10), ("linear",))
+    for regime in ("unconstrained", "constrained"):
+        direct = _spec((784, 50, 10), ("linear",), regime, direct_init="spectral")
+        for layer_direct, layer_spectral in zip(
+            initial_parameters(direct), initial_parameters(spectral), strict=True
+        ):
+            expected = layer_spectral["eigenvectors"] * (
+                layer_spectral["eigenvalues_in"][:, None]
+                - layer_spectral["eigenvalues_out"][None, :]
+            )
+            np.testing.assert_allclose(layer_direct["kernel"], expected, rtol=1e-6, atol=1e-8)

@@ -26,6 +26,15 @@ def _spec(**changes):
         ({"regime": "constrained"}, "derive it with constrained_twin"),
         ({"constrained_budget": (5,)}, "only applies to constrained"),
         ({"sizes": (784, 9, 10), "hidden_activations": ("swish",)}, "Unknown activations"),
+        ({"sizes": (784, 9, 10), "hidden_activations": ("linear",),
+          "inner_eigenvalues": "shared"}, "Unknown inner_eigenvalues"),
+        ({"inner_eigenvalues": "tied"}, "two or more layers only"),
+        ({"sizes": (784, 9, 10), "hidden_activations": ("linear",), "convention": "authors_code",
+          "inner_eigenvalues": "random"}, "paper-convention spectral runs"),
+        ({"regime": "unconstrained", "sizes": (784, 9, 10), "hidden_activations": ("linear",),
+          "inner_eigenvalues": "tied"}, "paper-convention spectral runs"),
+        ({"direct_init": "spectral"}, "direct-space runs"),
+        ({"regime": "unconstrained", "direct_init": "he"}, "Unknown direct_init"),
     ],
 )
 def test_invalid_specs_fail_with_a_clear_message(changes, message):
@@ -77,6 +86,26 @@ def test_hash_ignores_tags_and_changes_with_content():
     assert a.hash == _spec(tags={"note": 1}).hash
     assert a.hash != _spec(seed=1).hash
     assert RunSpec.from_dict(a.to_dict()) == a
+
+
+def test_fields_added_later_leave_earlier_identities_alone():
+    """A spec at the new fields' defaults has the dict, hence the hash, it always had."""
+    wide = _spec(sizes=(784, 50, 10), hidden_activations=("linear",))
+    assert "inner_eigenvalues" not in wide.to_dict()
+    assert "direct_init" not in wide.to_dict()
+    # The hash a spec of this content had before the fields existed (a literal, on purpose).
+    assert _spec().hash == "51520b3ab4fafddc"
+    variants = {
+        wide.hash,
+        wide.replace(inner_eigenvalues="random").hash,
+        wide.replace(inner_eigenvalues="tied").hash,
+        wide.replace(regime="unconstrained").hash,
+        wide.replace(regime="unconstrained", direct_init="spectral").hash,
+    }
+    assert len(variants) == 5
+    tied = wide.replace(inner_eigenvalues="tied")
+    assert RunSpec.from_dict(tied.to_dict()) == tied
+    assert tied.trainable_parameter_count() == wide.trainable_parameter_count() == 60
 
 
 def test_unknown_profile_lists_the_valid_ones(monkeypatch):

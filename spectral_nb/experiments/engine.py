@@ -47,7 +47,7 @@ def group_key(spec: RunSpec) -> tuple:
     return (
         spec.dataset, spec.sizes, spec.hidden_activations, spec.is_spectral, trained_sets,
         spec.optimizer, spec.learning_rate, spec.batch_size, spec.epochs, spec.train_size,
-        spec.test_size,
+        spec.test_size, spec.inner_eigenvalues == "tied",
     )
 
 
@@ -71,7 +71,9 @@ class _Group:
 
     A parameter set frozen in every run of the group is a constant (no gradient, no
     optimiser state); one trained in every run needs no mask; only mixed sets (the
-    constrained kernel's k entries) are masked.
+    constrained kernel's k entries) are masked. With ``inner_eigenvalues="tied"`` layer
+    k+1's input eigenvalues are the very variable of layer k's output eigenvalues, so both
+    uses add to one gradient and the optimiser moves one parameter per node.
     """
 
     def __init__(self, specs: Sequence[RunSpec]) -> None:
@@ -84,10 +86,14 @@ class _Group:
         self.masks: list[tf.Tensor | None] = []
         self.layers: list[dict[str, tf.Tensor]] = []
         inits = [initial_parameters(s) for s in specs]
+        tied = self.first.inner_eigenvalues == "tied"
         for k in range(self.first.n_layers):
             layer: dict[str, tf.Tensor] = {}
             for name in inits[0][k]:
                 if name == "entries":
+                    continue
+                if tied and k > 0 and name == "eigenvalues_in":
+                    layer[name] = self.layers[k - 1]["eigenvalues_out"]
                     continue
                 stacked = np.stack([init[k][name] for init in inits]).astype(np.float32)
                 mask = self._mask(k, name, stacked.shape, inits)

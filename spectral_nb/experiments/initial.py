@@ -26,12 +26,28 @@ def constrained_entries_seed(spec: RunSpec, layer: int) -> int:
     return spec.seed * 1009 + layer
 
 
+def _paper_spectral_draw(
+    spec: RunSpec, k: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Layer ``k``'s eigenvectors and eigenvalues as the paper's text initialises them."""
+    n, m = spec.sizes[k], spec.sizes[k + 1]
+    phi = rng.uniform(-PAPER_EIGENVECTOR_RANGE, PAPER_EIGENVECTOR_RANGE, (n, m))
+    lam_in = rng.uniform(-PAPER_EIGENVALUE_RANGE, PAPER_EIGENVALUE_RANGE, n)
+    lam_out = rng.uniform(-PAPER_EIGENVALUE_RANGE, PAPER_EIGENVALUE_RANGE, m)
+    if k > 0 and spec.inner_eigenvalues == "one":
+        lam_in = np.ones(n)  # this book's default reading of the paper after the first layer
+    # "random" keeps the draw; "tied" layers are linked to the previous layer below.
+    return {"eigenvectors": phi, "eigenvalues_in": lam_in, "eigenvalues_out": lam_out}
+
+
 def initial_parameters(spec: RunSpec) -> list[dict[str, np.ndarray]]:
     """One dict of float32 arrays per weight layer, in Keras orientation ``(inputs, units)``.
 
     Spectral layers hold ``eigenvectors``, ``eigenvalues_in``, ``eigenvalues_out``;
     direct layers ``kernel``, ``bias`` and, for constrained runs, ``entries`` (flat indices
-    of the trainable kernel entries). A ``tanh_beta`` hidden layer adds ``beta``.
+    of the trainable kernel entries). A ``tanh_beta`` hidden layer adds ``beta``. With
+    ``inner_eigenvalues="tied"`` layer k+1's ``eigenvalues_in`` start equal to layer k's
+    ``eigenvalues_out`` (the engine keeps them one variable).
     """
     layers = []
     for k in range(spec.n_layers):
@@ -39,18 +55,28 @@ def initial_parameters(spec: RunSpec) -> list[dict[str, np.ndarray]]:
         rng = np.random.default_rng([spec.seed, k])
         if spec.is_spectral:
             if spec.convention == "paper":
-                phi = rng.uniform(-PAPER_EIGENVECTOR_RANGE, PAPER_EIGENVECTOR_RANGE, (n, m))
-                lam_in = rng.uniform(-PAPER_EIGENVALUE_RANGE, PAPER_EIGENVALUE_RANGE, n)
-                lam_out = rng.uniform(-PAPER_EIGENVALUE_RANGE, PAPER_EIGENVALUE_RANGE, m)
-                if k > 0:
-                    lam_in = np.ones(n)  # the paper's convention after the first layer
+                params = _paper_spectral_draw(spec, k, rng)
+                if k > 0 and spec.inner_eigenvalues == "tied":
+                    params["eigenvalues_in"] = layers[k - 1]["eigenvalues_out"]
             else:
-                phi = _glorot(rng, n, m)
                 r = AUTHORS_CODE_EIGENVALUE_RANGE
-                lam_in, lam_out = rng.uniform(-r, r, n), rng.uniform(-r, r, m)
-            params = {"eigenvectors": phi, "eigenvalues_in": lam_in, "eigenvalues_out": lam_out}
+                params = {
+                    "eigenvectors": _glorot(rng, n, m),
+                    "eigenvalues_in": rng.uniform(-r, r, n),
+                    "eigenvalues_out": rng.uniform(-r, r, m),
+                }
         else:
-            params = {"kernel": _glorot(rng, n, m), "bias": np.zeros(m)}
+            if spec.direct_init == "spectral":
+                twin = spec.replace(
+                    regime="train_lambda", constrained_budget=None, direct_init="glorot"
+                )
+                draw = _paper_spectral_draw(twin, k, rng)
+                kernel = draw["eigenvectors"] * (
+                    draw["eigenvalues_in"][:, None] - draw["eigenvalues_out"][None, :]
+                )
+            else:
+                kernel = _glorot(rng, n, m)
+            params = {"kernel": kernel, "bias": np.zeros(m)}
             if spec.regime == "constrained":
                 params["entries"] = choose_trainable_entries(
                     n, m, spec.constrained_budget[k], constrained_entries_seed(spec, k)

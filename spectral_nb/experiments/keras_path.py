@@ -19,6 +19,12 @@ from .spec import RunSpec
 
 def build_keras_model(spec: RunSpec) -> keras.Sequential:
     """A compiled Keras model equal, parameter for parameter, to the engine's run."""
+    if spec.inner_eigenvalues == "tied":
+        raise ValueError(
+            "inner_eigenvalues='tied' shares eigenvalues between consecutive layers, which "
+            "independent Keras layers cannot express; train such runs with the engine "
+            "(spectral_nb.experiments.engine.train_runs)."
+        )
     params = initial_parameters(spec)
     layers: list[keras.layers.Layer] = [keras.Input((spec.sizes[0],))]
     for k, (p, activation) in enumerate(zip(params, spec.activations, strict=True)):

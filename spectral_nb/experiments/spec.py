@@ -16,6 +16,15 @@ CONVENTIONS: tuple[str, ...] = ("paper", "authors_code")
 DATASETS: tuple[str, ...] = ("mnist", "fashion_mnist")
 HIDDEN_ACTIVATIONS: tuple[str, ...] = ("linear", "relu", "tanh", "tanh_beta")
 OPTIMIZERS: tuple[str, ...] = ("adamax",)
+# Readings of the paper for the input eigenvalues of layers after the first (paper convention):
+# held at one, frozen at their random draw, or shared with the previous layer's outputs.
+INNER_EIGENVALUES: tuple[str, ...] = ("one", "random", "tied")
+# Initial kernels of direct-space runs: Glorot-uniform (Keras' default), or the initial
+# kernel of the matching Train Lambda run (the paper's spectral draw, as one N x N operator).
+DIRECT_INITS: tuple[str, ...] = ("glorot", "spectral")
+# Fields added after records were first committed: left out of a spec's identity (and of its
+# dict) while they hold their default, so every earlier record keeps its hash.
+OPTIONAL_FIELDS: dict[str, Any] = {"inner_eigenvalues": "one", "direct_init": "glorot"}
 INPUT_SIZE = 784
 CLASSES = 10
 
@@ -51,6 +60,16 @@ class RunSpec:
         typed by hand.
     train_size, test_size
         Use only the first examples (``None``: all); for smoke runs.
+    inner_eigenvalues
+        For ``paper``-convention spectral runs of two or more layers, the input eigenvalues
+        of every layer after the first: ``one`` (held at one, the default), ``random``
+        (frozen at their U[-0.01, 0.01] draw, like the first layer's) or ``tied`` (each
+        node keeps one eigenvalue: layer k+1's input eigenvalues *are* layer k's trained
+        output eigenvalues). All three train the same number of eigenvalues.
+    direct_init
+        For direct-space runs: ``glorot`` (Keras' default, zero biases) or ``spectral``
+        (each kernel starts as the matching paper-convention Train Λ run's initial kernel
+        ``phi * (lam_in - lam_out)``, as if the same operator were trained entry by entry).
     """
 
     dataset: str
@@ -66,6 +85,8 @@ class RunSpec:
     constrained_budget: tuple[int, ...] | None = None
     train_size: int | None = None
     test_size: int | None = None
+    inner_eigenvalues: str = "one"
+    direct_init: str = "glorot"
     tags: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -134,6 +155,9 @@ class RunSpec:
         data["hidden_activations"] = list(self.hidden_activations)
         if self.constrained_budget is not None:
             data["constrained_budget"] = list(self.constrained_budget)
+        for name, default in OPTIONAL_FIELDS.items():
+            if data[name] == default:
+                del data[name]
         return data
 
     @classmethod
@@ -209,6 +233,25 @@ def _validate(spec: RunSpec) -> None:
     for name in ("train_size", "test_size"):
         value = getattr(spec, name)
         need(value is None or value >= 1, f"{name} must be positive or None, got {value}.")
+    need(
+        spec.inner_eigenvalues in INNER_EIGENVALUES,
+        f"Unknown inner_eigenvalues {spec.inner_eigenvalues!r}; choose from {INNER_EIGENVALUES}.",
+    )
+    need(
+        spec.inner_eigenvalues == "one"
+        or (spec.is_spectral and spec.convention == "paper" and spec.n_layers >= 2),
+        f"inner_eigenvalues={spec.inner_eigenvalues!r} applies to paper-convention spectral "
+        "runs of two or more layers only; leave it at 'one' for this run.",
+    )
+    need(
+        spec.direct_init in DIRECT_INITS,
+        f"Unknown direct_init {spec.direct_init!r}; choose from {DIRECT_INITS}.",
+    )
+    need(
+        spec.direct_init == "glorot" or not spec.is_spectral,
+        f"direct_init={spec.direct_init!r} applies to direct-space runs (constrained, "
+        "unconstrained) only; spectral runs are initialised by their convention.",
+    )
     if spec.regime == "constrained":
         need(
             spec.constrained_budget is not None and len(spec.constrained_budget) == spec.n_layers,

@@ -91,12 +91,28 @@ def _points(name: str) -> tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ..
 def build_study(name: str, dataset: str = "mnist", profile: str = "quick") -> Study:
     """The run specifications of study ``name`` on ``dataset`` under ``profile``."""
     validate(profile)
+    settings = PROFILE_SETTINGS[profile]
+    points = _spread(_points(name), settings.max_points)
+    specs = specs_at_points(name, dataset, profile, points)
+    return Study(name=name, dataset=dataset, profile=profile, specs=specs)
+
+
+def specs_at_points(
+    name: str, dataset: str, profile: str,
+    points: tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...],
+) -> tuple[RunSpec, ...]:
+    """Every regime's runs of study ``name`` at ``points`` (label, sizes, activations).
+
+    Seeds, epochs, data subset and conventions come from ``profile``; the learning rate
+    and batch size from the study (non-linear nets: 0.01 and 800, linear: 0.03 and 300).
+    """
+    validate(profile)
     if dataset not in DATASETS:
         raise ValueError(f"Unknown dataset {dataset!r}; choose from {DATASETS}.")
     settings = PROFILE_SETTINGS[profile]
     nonlinear = name == "nonlinear"
     specs: list[RunSpec] = []
-    for label, sizes, activations in _spread(_points(name), settings.max_points):
+    for label, sizes, activations in points:
         for seed in range(settings.seeds):
             base = RunSpec(
                 dataset=dataset, sizes=sizes, hidden_activations=activations,
@@ -116,4 +132,4 @@ def build_study(name: str, dataset: str = "mnist", profile: str = "quick") -> St
                     specs.append(base.replace(regime=regime, convention=convention, tags=tags))
             specs.append(constrained_twin(base).replace(tags=tags))
             specs.append(base.replace(regime="unconstrained", tags=tags))
-    return Study(name=name, dataset=dataset, profile=profile, specs=tuple(specs))
+    return tuple(specs)
