@@ -4,6 +4,7 @@ Examples
 --------
     python -m spectral_nb.experiments run perceptron --profile quick
     python -m spectral_nb.experiments run all --dataset all --profile paper
+    python -m spectral_nb.experiments run probes --profile paper   # the gap investigations
     python -m spectral_nb.experiments table1 --profile paper
     python -m spectral_nb.experiments list --profile paper
 """
@@ -14,6 +15,7 @@ import argparse
 import sys
 
 from ..profiles import PROFILES
+from .probes import PROBES
 from .spec import DATASETS
 from .studies import STUDIES
 
@@ -30,7 +32,10 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     run = commands.add_parser("run", help="train a study's missing runs (resumable)")
-    run.add_argument("study", choices=(*STUDIES, "all"))
+    run.add_argument(
+        "study", choices=(*STUDIES, "all", *PROBES, "probes"),
+        help="a study, 'all' studies, a probe (one factor of the protocol changed) or 'probes'",
+    )
     common(run)
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     for name, text in (("table1", "print Table 1 as CSV"), ("list", "count done/missing runs")):
@@ -52,22 +57,31 @@ def main(argv: list[str] | None = None) -> int:
 
     store = ResultsStore(default_root(args.profile))
     datasets = DATASETS if args.dataset == "all" else (args.dataset,)
-    studies = STUDIES if getattr(args, "study", "all") == "all" else (args.study,)
+    studies = STUDIES if getattr(args, "study", "all") in ("all", "probes") else (args.study,)
 
     if args.command == "run":
+        from .probes import build_probe
         from .runner import run_study
 
+        chosen = getattr(args, "study", "all")
         for dataset in datasets:
+            if chosen in PROBES or chosen == "probes":
+                for name in PROBES if chosen == "probes" else (chosen,):
+                    run_study(build_probe(name, dataset, args.profile), store, not args.quiet)
+                continue
             for name in studies:
                 run_study(build_study(name, dataset, args.profile), store, not args.quiet)
         return 0
 
     if args.command == "list":
+        from .probes import build_probe
+
         for dataset in datasets:
-            for name in STUDIES:
-                study = build_study(name, dataset, args.profile)
-                done = sum(store.has(name, spec) for spec in study.specs)
-                print(f"{dataset:14s} {name:11s} {done:4d} / {len(study):4d} runs recorded")
+            every = [build_study(name, dataset, args.profile) for name in STUDIES]
+            every += [build_probe(name, dataset, args.profile) for name in PROBES]
+            for study in every:
+                done = sum(store.has(study.name, spec) for spec in study.specs)
+                print(f"{dataset:14s} {study.name:33s} {done:4d} / {len(study):4d} runs recorded")
         return 0
 
     from .summaries import runs_frame, table1

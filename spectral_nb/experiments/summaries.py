@@ -43,6 +43,7 @@ def runs_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
                 "epochs": spec["epochs"],
                 "wall_time_s": record["wall_time_s"],
                 "device": record.get("device"),
+                "variant": tags.get("variant", "protocol"),
             }
         )
     return pd.DataFrame(rows)
@@ -189,3 +190,69 @@ def table1_cross_fitted(frame: pd.DataFrame, dataset: str = "mnist") -> pd.DataF
                 }
             )
     return pd.DataFrame(rows)
+
+
+def probe_table(
+    probe: Any, study_frame: pd.DataFrame, probe_frame: pd.DataFrame, dataset: str = "mnist"
+) -> pd.DataFrame:
+    """A probe's effect on Table 1: the protocol's best beside the changed runs' best.
+
+    Parameters
+    ----------
+    probe
+        A :class:`~spectral_nb.experiments.probes.Probe`.
+    study_frame, probe_frame
+        :func:`runs_frame` of the probed study's records and of the probe's records.
+
+    Both bests are taken over the same sweep points (the probe's), except for a probe with
+    extra points, whose changed runs are the study's grid *and* the extra points. Columns:
+    the paper's cell, ``protocol`` (mean, std, point), ``variant`` (mean, std, point),
+    ``shift = variant - protocol`` and whether each lies within the spread of the paper.
+    """
+    def usable(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[
+            (frame.dataset == dataset) & frame.regime.isin(probe.regimes)
+            & frame.convention.isin(["paper", "-"])
+        ]
+
+    base, changed = usable(study_frame), usable(probe_frame)
+    base = base[base.study == probe.study]
+    if not probe.extra_points:
+        base = base[base.point.isin(set(changed.point))]
+    rows = []
+    for label, _ in probe.variants:
+        variant = changed[changed.variant == label]
+        if probe.extra_points:
+            variant = pd.concat([base, variant], ignore_index=True)
+        for regime in REGIME_ORDER:
+            if regime not in probe.regimes:
+                continue
+            before = _best_point(base[base.regime == regime])
+            after = _best_point(variant[variant.regime == regime])
+            if before is None or after is None:
+                continue
+            paper = TABLE1[(probe.architecture, regime)] if dataset == "mnist" else np.nan
+            rows.append(
+                {
+                    "architecture": probe.architecture, "regime": regime, "change": label,
+                    "paper": paper,
+                    "protocol": before["mean"], "protocol_std": before["std"],
+                    "protocol_point": before["point"],
+                    "variant": after["mean"], "variant_std": after["std"],
+                    "variant_point": after["point"], "n_seeds": int(after["n_seeds"]),
+                    "shift": after["mean"] - before["mean"],
+                    "protocol_within": compare(paper, 0.0, before["mean"], before["std"])[
+                        "within_spread"],
+                    "variant_within": compare(paper, 0.0, after["mean"], after["std"])[
+                        "within_spread"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _best_point(frame: pd.DataFrame) -> pd.Series | None:
+    """The sweep point with the highest mean accuracy over seeds, with its statistics."""
+    if frame.empty:
+        return None
+    summary = point_summary(frame.assign(study="-"))
+    return summary.loc[summary["mean"].idxmax()]
