@@ -37,8 +37,9 @@ def resolve(profile: str = "auto", studies: Iterable[tuple[str, str]] = ()) -> s
     profile
         ``smoke``, ``quick``, ``paper`` or ``auto``.
     studies
-        ``(study, dataset)`` pairs a chapter needs; ``auto`` picks ``paper`` when all their
-        paper-profile records are stored (or a GPU is visible), else ``quick``.
+        ``(study, dataset)`` pairs a chapter needs (a probe counts as a study, named
+        ``probe_<name>``); ``auto`` picks ``paper`` when all their paper-profile records are
+        stored (or a GPU is visible), else ``quick``.
     """
     chosen = os.environ.get(ENV_VAR) or profile
     if chosen == "auto":
@@ -50,15 +51,16 @@ def resolve(profile: str = "auto", studies: Iterable[tuple[str, str]] = ()) -> s
 
 
 def _paper_records_complete(studies: tuple[tuple[str, str], ...]) -> bool:
+    from .experiments.probes import PROBE_PREFIX, build_probe
     from .experiments.store import ResultsStore, default_root
     from .experiments.studies import build_study
 
     store = ResultsStore(default_root("paper"))
-    return all(
-        store.has(name, spec)
-        for name, dataset in studies
-        for spec in build_study(name, dataset, "paper").specs
-    )
+    for name, dataset in studies:
+        build = build_probe if name.startswith(PROBE_PREFIX) else build_study
+        if not all(store.has(name, spec) for spec in build(name, dataset, "paper").specs):
+            return False
+    return True
 
 
 def _gpu_available() -> bool:

@@ -1,0 +1,122 @@
+"""Accounting for the gaps between the paper's numbers and ours.
+
+Two tools the notes page uses:
+
+:func:`gap_verdicts`
+    For every Table 1 cell outside the spread, what each probe (one factor of the protocol
+    changed, :mod:`.probes`) does to it: whether it brings the cell within the spread,
+    closer to the paper, or not.
+:func:`epoch_fluctuation`
+    How much a run's test accuracy moves from epoch to epoch near the end of training,
+    from the per-epoch histories in the records: the size of the noise a single
+    final-epoch reading carries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .summaries import SPREAD_FACTOR
+
+
+def gap_verdicts(cells: pd.DataFrame, probe_tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """One row per (cell outside the spread, probe that touches it), with a verdict.
+
+    Parameters
+    ----------
+    cells
+        Table 1 as :func:`~.summaries.table1` returns it (``architecture``, ``regime``,
+        ``paper``, ``mean``, ``std``, ``within_spread``).
+    probe_tables
+        :func:`~.summaries.probe_table` results.
+
+    The verdict compares the probe's best with the paper: ``within the spread`` when
+    ``|variant - paper| <= SPREAD_FACTOR * variant_std``; ``closer`` when the gap shrinks by
+    more than the two standard errors of the shift; ``further`` when it grows by as much;
+    ``no change`` otherwise. A cell no probe touches gets one row with ``change = None``.
+    """
+    probes = [t for t in probe_tables if not t.empty]
+    every = pd.concat(probes, ignore_index=True) if probes else pd.DataFrame()
+    rows = []
+    for cell in cells[~cells.within_spread].itertuples():
+        touching = (
+            every[(every.architecture == cell.architecture) & (every.regime == cell.regime)]
+            if not every.empty else every
+        )
+        base = {
+            "architecture": cell.architecture, "regime": cell.regime, "paper": cell.paper,
+            "ours": cell.mean, "ours_std": cell.std, "gap": cell.mean - cell.paper,
+        }
+        if touching.empty:
+            rows.append(base | {"change": None, "changed": np.nan, "changed_gap": np.nan,
+                                "verdict": "not probed"})
+            continue
+        for probe in touching.itertuples():
+            changed_gap = probe.variant - cell.paper
+            rows.append(
+                base | {
+                    "change": probe.change, "changed": probe.variant,
+                    "changed_gap": changed_gap,
+                    "verdict": _verdict(cell.mean - cell.paper, changed_gap, probe),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _verdict(gap: float, changed_gap: float, probe: Any) -> str:
+    if abs(changed_gap) <= SPREAD_FACTOR * probe.variant_std:
+        return "within the spread"
+    n = max(int(probe.n_seeds), 1)
+    noise = 2 * np.hypot(probe.protocol_std, probe.variant_std) / np.sqrt(n)
+    if abs(gap) - abs(changed_gap) > noise:
+        return "closer"
+    if abs(changed_gap) - abs(gap) > noise:
+        return "further"
+    return "no change"
+
+
+def epoch_fluctuation(
+    records: Iterable[Mapping[str, Any]], last_epochs: int = 5, below: float = np.nan
+) -> pd.DataFrame:
+    """Per run: test-accuracy range and standard deviation over its last epochs (percent).
+
+    Columns: ``study``, ``point``, ``eigenvalues``, ``regime``, ``convention``, ``seed``,
+    ``final``, ``last_min``, ``last_max``, ``last_range``, ``last_std`` and
+    ``share_below``, the fraction of those last readings under ``below`` (e.g. the paper's
+    value; NaN when no threshold is given).
+    """
+    rows = []
+    for record in records:
+        spec = record["spec"]
+        tail = 100 * np.asarray(record["history"]["test_accuracy"][-last_epochs:])
+        rows.append(
+            {
+                "study": record["study"], "point": spec.get("tags", {}).get("point", ""),
+                "eigenvalues": spec.get("tags", {}).get("eigenvalues"),
+                "regime": spec["regime"], "convention": spec["convention"],
+                "seed": spec["seed"], "final": float(tail[-1]),
+                "last_min": float(tail.min()), "last_max": float(tail.max()),
+                "last_range": float(np.ptp(tail)), "last_std": float(tail.std(ddof=1))
+                if len(tail) > 1 else 0.0,
+                "share_below": float((tail < below).mean()) if np.isfinite(below) else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def fluctuation_by_point(fluctuation: pd.DataFrame) -> pd.DataFrame:
+    """:func:`epoch_fluctuation` averaged over seeds per sweep point, smallest network first."""
+    keys = ["study", "point", "eigenvalues", "regime", "convention"]
+    return (
+        fluctuation.groupby(keys, sort=False)
+        .agg(final=("final", "mean"), last_range=("last_range", "mean"),
+             last_std=("last_std", "mean"), share_below=("share_below", "mean"),
+             n_seeds=("seed", "count"))
+        .reset_index()
+        .sort_values("eigenvalues", kind="stable")
+        .reset_index(drop=True)
+    )

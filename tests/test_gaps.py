@@ -1,0 +1,90 @@
+"""Verdicts on the gaps to the paper, and epoch-to-epoch fluctuation of test accuracy."""
+
+import pandas as pd
+import pytest
+
+from spectral_nb.experiments.gaps import epoch_fluctuation, gap_verdicts
+
+
+def _cells():
+    return pd.DataFrame(
+        [
+            # architecture, regime, paper, mean, std, within_spread
+            ("nonlinear", "constrained", 88.9, 87.2, 0.3, False),
+            ("nonlinear", "train_lambda", 93.5, 93.8, 0.1, False),
+            ("linear_deep", "train_lambda", 91.5, 90.7, 0.2, False),
+            ("linear_wide", "train_lambda", 90.9, 91.0, 0.25, True),
+        ],
+        columns=["architecture", "regime", "paper", "mean", "std", "within_spread"],
+    )
+
+
+def _probe(regime, architecture, change, protocol, variant, std=0.2, n=5):
+    return pd.DataFrame(
+        [{"architecture": architecture, "regime": regime, "change": change,
+          "protocol": protocol, "protocol_std": std, "variant": variant, "variant_std": std,
+          "n_seeds": n}]
+    )
+
+
+def test_each_outside_cell_gets_a_verdict_per_probe_and_unprobed_cells_say_so():
+    probes = [
+        _probe("constrained", "nonlinear", "wider grid", 87.2, 88.8),   # within
+        _probe("constrained", "nonlinear", "per layer", 87.2, 85.0),    # further
+        _probe("train_lambda", "nonlinear", "batch 300", 93.8, 93.85, std=0.1),  # no change
+        _probe("train_lambda", "linear_wide", "anything", 91.0, 80.0),  # cell within: ignored
+    ]
+    verdicts = gap_verdicts(_cells(), probes)
+    got = {
+        (r.regime, r.architecture, r.change if isinstance(r.change, str) else None): r.verdict
+        for r in verdicts.itertuples()
+    }
+    assert got == {
+        ("constrained", "nonlinear", "wider grid"): "within the spread",
+        ("constrained", "nonlinear", "per layer"): "further",
+        ("train_lambda", "nonlinear", "batch 300"): "no change",
+        ("train_lambda", "linear_deep", None): "not probed",
+    }
+    row = verdicts[verdicts.change == "per layer"].iloc[0]
+    assert row.gap == pytest.approx(-1.7) and row.changed_gap == pytest.approx(-3.9)
+
+
+def test_a_clear_shrink_that_stays_outside_is_closer():
+    verdicts = gap_verdicts(_cells(), [_probe("train_lambda", "linear_deep", "tied", 90.7,
+                                              91.2, std=0.1)])
+    assert verdicts[verdicts.change == "tied"].verdict.item() == "closer"
+
+
+def test_epoch_fluctuation_reads_the_last_epochs_of_each_history():
+    record = {
+        "study": "wide",
+        "spec": {"regime": "unconstrained", "convention": "paper", "seed": 3,
+                 "tags": {"point": "N2=2000"}},
+        "history": {"test_accuracy": [0.5, 0.9, 0.91, 0.89, 0.92, 0.90]},
+    }
+    (row,) = epoch_fluctuation([record], last_epochs=4, below=90.5).to_dict("records")
+    assert row["share_below"] == pytest.approx(0.5)  # 89 and 90 of 91, 89, 92, 90
+    assert row["final"] == pytest.approx(90.0)
+    assert (row["last_min"], row["last_max"]) == pytest.approx((89.0, 92.0))
+    assert row["last_range"] == pytest.approx(3.0)
+    assert row["point"] == "N2=2000" and row["seed"] == 3
+
+
+def test_fluctuation_by_point_averages_seeds_and_orders_by_size():
+    from spectral_nb.experiments.gaps import fluctuation_by_point
+
+    def record(point, size, seed, tail):
+        return {
+            "study": "wide",
+            "spec": {"regime": "unconstrained", "convention": "paper", "seed": seed,
+                     "tags": {"point": point, "eigenvalues": size}},
+            "history": {"test_accuracy": tail},
+        }
+
+    runs = [record("N2=2000", 2010, 0, [0.88, 0.90]), record("N2=2000", 2010, 1, [0.90, 0.92]),
+            record("N2=20", 30, 0, [0.92, 0.92])]
+    summary = fluctuation_by_point(epoch_fluctuation(runs, last_epochs=2, below=91.0))
+    assert list(summary.point) == ["N2=20", "N2=2000"]
+    wide = summary.iloc[1]
+    assert wide.final == pytest.approx(91.0) and wide.last_range == pytest.approx(2.0)
+    assert wide.share_below == pytest.approx(0.75) and wide.n_seeds == 2  # (2/2 + 1/2) / 2
