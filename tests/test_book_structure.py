@@ -279,3 +279,20 @@ def test_browser_check_static_links(tmp_path):
     assert any("nope" in p for p in problems)
     assert any("missing.html" in p for p in problems)
     assert any("img.png" in p for p in problems)
+
+
+def test_executed_copies_hide_injected_parameters_and_nbval_markers(tmp_path):
+    import nbformat
+
+    build_book = _load_tool("build_book")
+    nb = nbformat.v4.new_notebook()
+    injected = nbformat.v4.new_code_cell('# Parameters\nprofile = "paper"\n')
+    injected.metadata["tags"] = ["injected-parameters"]
+    checked = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)")
+    nb.cells = [injected, checked]
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    build_book.strip_nbval_markers(path)
+    tidied = nbformat.read(path, as_version=4)
+    assert "remove-cell" in tidied.cells[0].metadata["tags"]
+    assert tidied.cells[1].source == "print(1)"

@@ -10,7 +10,8 @@ Steps:
    ``python3``, working directory ``book/``) into ``_build/executed/book/<name>.ipynb``, one
    progress line per chapter. An execution error stops the build with a non-zero exit status
    after naming the notebook and the failing cell. nbval's ``# NBVAL_...`` marker lines are
-   dropped from the executed copies (the book shows code without them).
+   dropped from the executed copies (the book shows code without them), and papermill's
+   injected-parameters cell is hidden.
 3. Stage ``_config.yml``, the filtered ``_toc.yml``, ``book/*.md``, ``book/references.bib`` and
    the images under ``book/`` beside the executed notebooks, vendor MathJax from npm into the
    staged ``_static`` (so formulas render without a CDN; see ``--mathjax``), and run
@@ -150,12 +151,17 @@ def execute_notebook(src: Path, dst: Path, profile: str, timeout: int | None) ->
 
 
 def strip_nbval_markers(nb_path: Path) -> None:
-    """Drop nbval's ``# NBVAL_...`` marker lines from the code shown in the book."""
+    """Tidy an executed notebook for the book: drop nbval's ``# NBVAL_...`` marker lines and
+    hide the cell papermill injects with the run's parameters (tagged ``remove-cell``)."""
     import nbformat
 
     nb = nbformat.read(nb_path, as_version=4)
     changed = False
     for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+            changed = True
         if cell.cell_type == "code" and "NBVAL_" in cell.source:
             lines = [line for line in cell.source.splitlines() if not NBVAL_MARKER.match(line)]
             cell.source = "\n".join(lines)
