@@ -129,3 +129,10 @@ def test_range_probe_table_takes_the_best_over_the_extended_grid():
     (row,) = probe_table(probe, study, changed).to_dict("records")
     assert row["protocol"] == pytest.approx(87.2)
     assert row["variant"] == pytest.approx(88.9) and row["variant_point"] == "N2=4000"
+
+
+def test_paper_profile_probes_run_their_chosen_points_only():
+    points = {s.tags["point"] for s in build_probe("direct_init", "mnist", "paper").specs}
+    assert points == {"N2=20", "N2=2000"}
+    inner = {s.tags["point"] for s in build_probe("inner_eigenvalues", "mnist", "paper").specs}
+    assert len(inner) == 10  # all the deep study's points

@@ -67,6 +67,10 @@ class Probe:
         What the probe asks, in one sentence (shown in the book).
     extra_points
         For ``range``: points beyond the study's grid (trained unchanged).
+    points
+        Labels of the study's sweep points the probe re-runs under the ``paper`` profile
+        (``None``: all). Chosen where Table 1's best values lie, plus a contrasting point:
+        the probes cost CPU hours, and a cell is decided at its best point.
     """
 
     name: str
@@ -75,6 +79,7 @@ class Probe:
     variants: tuple[tuple[str, Callable[[RunSpec], RunSpec]], ...]
     question: str
     extra_points: tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...] = ()
+    points: tuple[str, ...] | None = None
 
     @property
     def study_name(self) -> str:
@@ -98,6 +103,7 @@ PROBE_DEFINITIONS: tuple[Probe, ...] = (
         (("batch 300", lambda s: s.replace(batch_size=300)),),
         "Does the batch size, which the paper gives only as 300 to 800, move the non-linear "
         "network's cells?",
+        points=("N2=200", "N2=2000"),
     ),
     Probe(
         "inner_eigenvalues", "deep", ("train_lambda",),
@@ -115,22 +121,26 @@ PROBE_DEFINITIONS: tuple[Probe, ...] = (
         (("start from the spectral operator", lambda s: s.replace(direct_init="spectral")),),
         "Would the direct-space baselines of the wide network do worse or better if they "
         "started from the same random operator as the spectral runs?",
+        points=("N2=20", "N2=2000"),
     ),
     Probe(
         "direct_init_nonlinear", "nonlinear", _DIRECT,
         (("start from the spectral operator", lambda s: s.replace(direct_init="spectral")),),
         "The same question for the non-linear network's baselines.",
+        points=("N2=200", "N2=2000"),
     ),
     Probe(
         "constrained_split", "wide", ("constrained",),
         (("budget split per layer", _per_layer_budget),),
         "Does the constrained wide network do worse if its trainable weights are split per "
         "layer as the eigenvalues are, instead of drawn from all its weights?",
+        points=("N2=1000", "N2=2000"),
     ),
     Probe(
         "constrained_split_nonlinear", "nonlinear", ("constrained",),
         (("budget split per layer", _per_layer_budget),),
         "The same question for the constrained non-linear network.",
+        points=("N2=1000", "N2=2000"),
     ),
     Probe(
         "range", "nonlinear", ("constrained", "train_lambda"),
@@ -163,10 +173,16 @@ def comparison_specs(probe: Probe, dataset: str, profile: str) -> tuple[RunSpec,
 
 
 def _probe_points(probe: Probe, profile: str) -> tuple:
-    """The study points a probe re-runs: all of them under paper, two otherwise."""
-    keep = None if profile == "paper" else REDUCED_POINTS
+    """The study points a probe re-runs: its chosen ones under paper, two otherwise."""
     study_points = _spread(_points(probe.study), PROFILE_SETTINGS[profile].max_points)
-    return _spread(study_points, keep)
+    if profile != "paper":
+        return _spread(study_points, REDUCED_POINTS)
+    if probe.points is None:
+        return study_points
+    chosen = tuple(p for p in study_points if p[0] in probe.points)
+    if len(chosen) != len(probe.points):
+        raise ValueError(f"Probe {probe.name!r} names points its study lacks: {probe.points}.")
+    return chosen
 
 
 def build_probe(name: str, dataset: str = "mnist", profile: str = "quick") -> Study:
