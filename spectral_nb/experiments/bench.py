@@ -6,6 +6,10 @@ trains a group of runs together; the ordinary way builds, compiles and fits one 
 per run (Keras shuffles, as a user's script would). Both evaluate the test set every epoch.
 The engine's time includes its compilation. Printed: runs per minute of each and their
 ratio, and the mean final test accuracy of both on the runs they share.
+
+Then the paper protocol's cost (:mod:`.protocol_cost`): a lower bound of its training time on
+this machine (its parameter-steps times this machine's fused AdaMax time per parameter), beside
+the wall time the committed paper-profile records took.
 """
 
 from __future__ import annotations
@@ -82,7 +86,35 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Bench on {os.cpu_count()} CPU cores / visible accelerators, {args.epochs} epochs, "
           f"{args.engine_runs} engine runs together vs {args.keras_runs} model.fit runs.")
     bench(args.epochs, args.engine_runs, args.keras_runs, args.only)
+    if not args.only:
+        print_protocol_cost()
     return 0
+
+
+def print_protocol_cost() -> None:
+    """The paper protocol's optimiser-bound time on this machine against its recorded time."""
+    from .protocol_cost import protocol_cost
+    from .store import ResultsStore, default_root
+    from .studies import STUDIES, build_study
+
+    store = ResultsStore(default_root("paper"))
+    for datasets in (("mnist",), ("mnist", "fashion_mnist")):
+        studies = [(n, d) for d in datasets for n in STUDIES]
+        specs = [s for n, d in studies for s in build_study(n, d, "paper").specs]
+        recorded = [
+            store.read(n, s)["wall_time_s"]
+            for n, d in studies for s in build_study(n, d, "paper").specs if store.has(n, s)
+        ]
+        cost = protocol_cost(specs, recorded)
+        print(
+            f"paper protocol, {' + '.join(datasets)}: {cost.runs} runs, "
+            f"{cost.parameter_steps / 1e12:.2f} x 10^12 parameter-steps x "
+            f"{1e9 * cost.seconds_per_parameter_step:.2f} ns (fused AdaMax here) = at least "
+            f"{cost.bound_hours:.2f} h for the optimiser alone; recorded: "
+            f"{cost.recorded_hours:.2f} h for {cost.recorded_runs} runs "
+            f"({cost.recorded_hours / cost.bound_hours:.1f}x the bound)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
