@@ -5,6 +5,8 @@ engine and compared with what the record says, so results cannot drift from the 
 unnoticed. Float rounding differs between CPUs, so a few test images may flip.
 """
 
+import json
+
 import pytest
 
 from spectral_nb.experiments import ResultsStore, RunSpec, default_root
@@ -38,3 +40,27 @@ def test_committed_record_is_reproduced_by_the_code(record):
     recorded = 100 * record["final_test_accuracy"]
     assert abs(100 * result.test_accuracy[-1] - recorded) <= TOLERANCE_POINTS
     assert result.train_loss[0] == pytest.approx(record["history"]["train_loss"][0], rel=1e-3)
+
+
+def test_every_committed_record_belongs_to_a_current_study_or_probe():
+    """No orphans: each record's spec is one its study (or probe) still asks for."""
+    from pathlib import Path
+
+    from spectral_nb.experiments.probes import PROBE_PREFIX, build_probe
+    from spectral_nb.experiments.studies import build_study
+
+    root = Path(default_root("paper"))
+    wanted: dict[tuple[str, str], set[str]] = {}
+    paths = sorted(root.glob("*/*/*.json"))
+    if not paths:
+        pytest.skip("no committed paper-profile records")
+    for path in paths:
+        dataset, study = path.parent.parent.name, path.parent.name
+        if (dataset, study) not in wanted:
+            build = build_probe if study.startswith(PROBE_PREFIX) else build_study
+            wanted[(dataset, study)] = {s.hash for s in build(study, dataset, "paper").specs}
+        record = json.loads(path.read_text())
+        spec = RunSpec.from_dict(record["spec"])
+        assert spec.hash == record["spec_hash"] == path.stem, path
+        assert spec.hash in wanted[(dataset, study)], f"{path} is not a run of {study} any more"
+        assert len(record["history"]["test_accuracy"]) == spec.epochs, path
