@@ -88,3 +88,15 @@ def test_fluctuation_by_point_averages_seeds_and_orders_by_size():
     wide = summary.iloc[1]
     assert wide.final == pytest.approx(91.0) and wide.last_range == pytest.approx(2.0)
     assert wide.share_below == pytest.approx(0.75) and wide.n_seeds == 2  # (2/2 + 1/2) / 2
+
+
+def test_crossing_is_interpolated_on_the_log_axis_and_none_without_one():
+    from spectral_nb.experiments.gaps import paper_value_crossing
+
+    curve = pd.DataFrame({"point": ["a", "b", "c"], "eigenvalues": [100, 1000, 10000],
+                          "mean": [80.0, 86.0, 90.0]})
+    crossing = paper_value_crossing(curve, 88.0)
+    assert crossing["eigenvalues"] == pytest.approx(10 ** 3.5)  # halfway between 86 and 90
+    assert (crossing["from_point"], crossing["to_point"]) == ("b", "c")
+    assert paper_value_crossing(curve, 95.0) is None
+    assert paper_value_crossing(curve.iloc[::-1], 80.0)["eigenvalues"] == pytest.approx(100)

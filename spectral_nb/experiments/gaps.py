@@ -120,3 +120,25 @@ def fluctuation_by_point(fluctuation: pd.DataFrame) -> pd.DataFrame:
         .sort_values("eigenvalues", kind="stable")
         .reset_index(drop=True)
     )
+
+
+def paper_value_crossing(summary: pd.DataFrame, paper: float) -> dict[str, Any] | None:
+    """Where a sweep's mean accuracy curve crosses the paper's value, if it does.
+
+    ``summary`` holds one regime's :func:`~.summaries.point_summary` rows. The crossing is
+    interpolated linearly in log(eigenvalue count), the x-axis of the figures, between the
+    first two neighbouring points on either side of ``paper``. Returns the interpolated
+    ``eigenvalues`` and the labels of the two points (``below``/``above`` in sweep order),
+    or ``None`` when the whole curve lies on one side.
+    """
+    curve = summary.sort_values("eigenvalues")
+    xs = np.log(curve["eigenvalues"].to_numpy(dtype=float))
+    ys = curve["mean"].to_numpy(dtype=float) - paper
+    for k in range(len(ys) - 1):
+        if ys[k] == 0 or ys[k] * ys[k + 1] < 0:
+            t = 0.0 if ys[k] == 0 else ys[k] / (ys[k] - ys[k + 1])
+            return {
+                "eigenvalues": float(np.exp(xs[k] + t * (xs[k + 1] - xs[k]))),
+                "from_point": curve["point"].iloc[k], "to_point": curve["point"].iloc[k + 1],
+            }
+    return None
