@@ -100,3 +100,32 @@ def test_crossing_is_interpolated_on_the_log_axis_and_none_without_one():
     assert (crossing["from_point"], crossing["to_point"]) == ("b", "c")
     assert paper_value_crossing(curve, 95.0) is None
     assert paper_value_crossing(curve.iloc[::-1], 80.0)["eigenvalues"] == pytest.approx(100)
+
+
+def test_grid_end_fit_reads_train_lambda_where_the_constrained_curve_meets_the_paper():
+    from spectral_nb.experiments.gaps import grid_end_fit
+
+    sizes = {"point": ["a", "b", "c"], "eigenvalues": [100, 1000, 10000]}
+    constrained = pd.DataFrame(sizes | {"mean": [80.0, 86.0, 90.0], "std": [0.1] * 3})
+    lam = pd.DataFrame(sizes | {"mean": [88.0, 90.0, 92.0], "std": [0.2, 0.2, 0.6]})
+    fit = grid_end_fit(constrained, lam, paper_constrained=88.0, paper_lambda=91.0)
+    # The constrained curve meets 88 halfway between b and c (log axis): Train Lambda is 91 there.
+    assert fit["lambda_there"] == pytest.approx(91.0)
+    assert fit["lambda_std_there"] == pytest.approx(0.4) and fit["fits"]
+    # 1.0 point away with a std of 0.4 there: outside twice the spread, although the curve's
+    # largest std (0.6) would have let it pass.
+    assert not grid_end_fit(constrained, lam, 88.0, 92.0)["fits"]
+    assert grid_end_fit(constrained, lam, 95.0, 91.0) is None
+
+
+def test_closing_changes_lists_only_changes_that_reach_the_spread():
+    from spectral_nb.experiments.gaps import closing_changes
+
+    verdicts = pd.DataFrame({
+        "architecture": ["nonlinear", "nonlinear", "nonlinear", "linear_wide"],
+        "regime": ["constrained", "constrained", "train_lambda", "constrained"],
+        "change": ["batch 300", "N2 up to 4000", "batch 300", "batch 300"],
+        "verdict": ["within the spread", "closer", "within the spread", "within the spread"],
+    })
+    assert closing_changes(verdicts, "nonlinear", "constrained") == ["batch 300"]
+    assert closing_changes(verdicts, "linear_deep", "train_lambda") == []

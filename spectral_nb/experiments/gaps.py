@@ -1,6 +1,6 @@
 """Accounting for the gaps between the paper's numbers and ours.
 
-Two tools the notes page uses:
+The tools the notes page uses:
 
 :func:`gap_verdicts`
     For every Table 1 cell outside the spread, what each probe (one factor of the protocol
@@ -10,6 +10,9 @@ Two tools the notes page uses:
     How much a run's test accuracy moves from epoch to epoch near the end of training,
     from the per-epoch histories in the records: the size of the noise a single
     final-epoch reading carries.
+:func:`paper_value_crossing`, :func:`grid_end_fit`
+    Where a sweep's curve reaches the paper's value, and whether one end of the sweep grid
+    would give the paper's constrained and Train Lambda cells at once.
 """
 
 from __future__ import annotations
@@ -128,8 +131,8 @@ def paper_value_crossing(summary: pd.DataFrame, paper: float) -> dict[str, Any] 
     ``summary`` holds one regime's :func:`~.summaries.point_summary` rows. The crossing is
     interpolated linearly in log(eigenvalue count), the x-axis of the figures, between the
     first two neighbouring points on either side of ``paper``. Returns the interpolated
-    ``eigenvalues`` and the labels of the two points (``below``/``above`` in sweep order),
-    or ``None`` when the whole curve lies on one side.
+    ``eigenvalues`` and the labels of the two points (``from_point``, ``to_point``, in sweep
+    order), or ``None`` when the whole curve lies on one side.
     """
     curve = summary.sort_values("eigenvalues")
     xs = np.log(curve["eigenvalues"].to_numpy(dtype=float))
@@ -142,3 +145,45 @@ def paper_value_crossing(summary: pd.DataFrame, paper: float) -> dict[str, Any] 
                 "from_point": curve["point"].iloc[k], "to_point": curve["point"].iloc[k + 1],
             }
     return None
+
+
+def curve_value_at(curve: pd.DataFrame, eigenvalues: float, column: str = "mean") -> float:
+    """``column`` of a :func:`~.summaries.regime_curve` read at ``eigenvalues``.
+
+    Interpolated linearly in log(eigenvalue count), as :func:`paper_value_crossing` does.
+    """
+    return float(np.interp(np.log(eigenvalues),
+                           np.log(curve["eigenvalues"].to_numpy(dtype=float)),
+                           curve[column].to_numpy(dtype=float)))
+
+
+def grid_end_fit(
+    constrained: pd.DataFrame, train_lambda: pd.DataFrame, paper_constrained: float,
+    paper_lambda: float,
+) -> dict[str, Any] | None:
+    """Would a sweep grid ending where our constrained curve reaches the paper's value also give
+    the paper's Train Lambda cell?
+
+    Table 1 is the best point of a grid the paper does not list; if the grid's end were the
+    whole story, one end would fit both cells. Returns ``None`` when our constrained curve
+    never reaches ``paper_constrained``; otherwise the crossing (:func:`paper_value_crossing`),
+    our Train Lambda mean and std read there (``lambda_there``, ``lambda_std_there``) and
+    ``fits``: ``|lambda_there - paper_lambda| <= SPREAD_FACTOR * lambda_std_there`` (Table 1
+    gives no spread, so ours at that point is the whole spread).
+    """
+    crossing = paper_value_crossing(constrained, paper_constrained)
+    if crossing is None:
+        return None
+    there = curve_value_at(train_lambda, crossing["eigenvalues"])
+    std_there = curve_value_at(train_lambda, crossing["eigenvalues"], "std")
+    return crossing | {
+        "lambda_there": there, "lambda_std_there": std_there,
+        "fits": bool(abs(there - paper_lambda) <= SPREAD_FACTOR * std_there),
+    }
+
+
+def closing_changes(verdicts: pd.DataFrame, architecture: str, regime: str) -> list[str]:
+    """The probes' changes that bring one :func:`gap_verdicts` cell within the spread."""
+    rows = verdicts[(verdicts.architecture == architecture) & (verdicts.regime == regime)
+                    & (verdicts.verdict == "within the spread")]
+    return list(rows.change)

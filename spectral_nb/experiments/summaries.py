@@ -100,13 +100,27 @@ def compare(paper: float, paper_std: float, mean: float, std: float) -> dict[str
     }
 
 
+def in_paper_convention(frame: pd.DataFrame) -> pd.Series:
+    """Row mask: spectral runs in the paper's eigenvalue convention, and every direct run.
+
+    Direct-space runs have no convention (``"-"`` in :func:`runs_frame`); they belong to both.
+    """
+    return frame["convention"].isin(["paper", "-"])
+
+
+def regime_curve(summary: pd.DataFrame, regime: str) -> pd.DataFrame:
+    """One regime's :func:`point_summary` rows in the paper convention, smallest network first."""
+    rows = summary[(summary.regime == regime) & in_paper_convention(summary)]
+    return rows.sort_values("eigenvalues", kind="stable")
+
+
 def perceptron_table(frame: pd.DataFrame, dataset: str = "mnist") -> pd.DataFrame:
     """The paper's four perceptron numbers beside ours (paper convention).
 
     The paper's numbers are for MNIST; for another dataset the paper columns are NaN.
     """
     summary = point_summary(frame[(frame.study == "perceptron") & (frame.dataset == dataset)])
-    summary = summary[summary.convention.isin(["paper", "-"])]
+    summary = summary[in_paper_convention(summary)]
     rows = []
     for regime in REGIME_ORDER:
         found = summary[summary.regime == regime]
@@ -131,7 +145,7 @@ def table1(frame: pd.DataFrame, dataset: str = "mnist", column: str = "accuracy"
     Spectral regimes use the paper's eigenvalue convention. ``column`` selects final-epoch
     (``accuracy``, the primary number) or best-epoch accuracy (``best_epoch_accuracy``).
     """
-    frame = frame[(frame.dataset == dataset) & frame.convention.isin(["paper", "-"])]
+    frame = frame[(frame.dataset == dataset) & in_paper_convention(frame)]
     summary = point_summary(frame, column)
     rows = []
     for study, architecture in ARCHITECTURE_OF_STUDY.items():
@@ -167,7 +181,7 @@ def table1_cross_fitted(frame: pd.DataFrame, dataset: str = "mnist") -> pd.DataF
     reported on the other half, both ways round, and the two are averaged
     (``cross_fitted``). ``optimism`` is how much the naive best exceeds it.
     """
-    frame = frame[(frame.dataset == dataset) & frame.convention.isin(["paper", "-"])]
+    frame = frame[(frame.dataset == dataset) & in_paper_convention(frame)]
     half_a = point_summary(frame, "accuracy_half_a")
     half_b = point_summary(frame, "accuracy_half_b")
     naive = table1(frame, dataset)
@@ -212,7 +226,7 @@ def probe_table(
     def usable(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[
             (frame.dataset == dataset) & frame.regime.isin(probe.regimes)
-            & frame.convention.isin(["paper", "-"])
+            & in_paper_convention(frame)
         ]
 
     base, changed = usable(study_frame), usable(probe_frame)

@@ -23,6 +23,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..experiments.paper_values import REGIME_LABELS, REGIME_ORDER
+from ..experiments.summaries import in_paper_convention
 
 __all__ = [
     "ARCHITECTURE_LABELS", "CONVENTION_LINESTYLES", "REGIME_COLORS", "REGIME_LABELS",
@@ -416,7 +417,7 @@ def plot_accuracy_vs_eigenvalues(
         Regimes are shifted by this many decades from each other so that their error bars
         do not hide each other (the true x of every point is its eigenvalue count).
     """
-    frame = summary[summary["convention"].isin(["paper", "-"])]
+    frame = summary[in_paper_convention(summary)]
     present = _regimes_present(frame["regime"], regimes)
     if frame.empty or not present:
         raise ValueError("No sweep points of the requested regimes to plot.")
@@ -490,7 +491,7 @@ def plot_regime_bars(
     and an optional ``convention`` column keeps the paper-convention rows only.
     """
     if "convention" in table:
-        table = table[table["convention"].isin(["paper", "-"])]
+        table = table[in_paper_convention(table)]
     present = _regimes_present(table["regime"], None)
     if not present:
         raise ValueError("No regimes to draw bars of.")
@@ -638,7 +639,7 @@ def study_overview(frame: pd.DataFrame, dataset: str, column: str = "accuracy") 
     """
     from ..experiments import point_summary, table1
 
-    frame = frame[(frame["dataset"] == dataset) & frame["convention"].isin(["paper", "-"])]
+    frame = frame[(frame["dataset"] == dataset) & in_paper_convention(frame)]
     if frame.empty:
         raise ValueError(f"No {dataset} runs to summarise.")
     parts = []
@@ -669,7 +670,7 @@ def regime_gaps(
     Paper-convention spectral rows and baselines only; points where either is missing are
     left out.
     """
-    frame = summary[summary["convention"].isin(["paper", "-"])]
+    frame = summary[in_paper_convention(summary)]
     ours = frame[frame.regime == regime].set_index("point")
     ref = frame[frame.regime == reference].set_index("point")
     common = ours.index.intersection(ref.index)
@@ -715,7 +716,7 @@ def sweep_display(summary: pd.DataFrame, digits: int = 1, group: str | None = No
     Paper-convention spectral rows and baselines only; ``group`` (e.g. ``depth``) becomes
     the first index level.
     """
-    frame = summary[summary["convention"].isin(["paper", "-"])]
+    frame = summary[in_paper_convention(summary)]
     if frame.empty:
         raise ValueError("No sweep points to tabulate.")
     frame = frame.assign(
