@@ -19,6 +19,16 @@ records live beside the study records, under ``<dataset>/probe_<name>/``.
                        drawn from all the network's weights.
 ``range``              the non-linear sweep extended beyond N2 = 2000 (3000 and 4000) for the
                        two regimes still rising at the end of the grid.
+``batch_size_deep``    deep linear networks, Train Λ, with batches of 800 (the other end of
+                       the paper's range), alone and together with the inner eigenvalues
+                       frozen at their draw.
+``batch_and_init_nonlinear``
+                       the non-linear unconstrained baseline with both changes that moved it
+                       towards the paper at once: batches of 300 and the spectral start.
+
+The last two are follow-ups: for the cells no single change brings within the spread, they
+combine a second factor with the one that came closest, so one of their variants changes
+two factors (its label names both).
 """
 
 from __future__ import annotations
@@ -147,6 +157,25 @@ PROBE_DEFINITIONS: tuple[Probe, ...] = (
         (("N2 up to 4000", lambda s: s),),
         "Where do the non-linear curves that still rise at N2 = 2000 end if the sweep goes on?",
         extra_points=(_nonlinear_point(3000), _nonlinear_point(4000)),
+    ),
+    Probe(
+        "batch_size_deep", "deep", ("train_lambda",),
+        (
+            ("batch 800", lambda s: s.replace(batch_size=800)),
+            ("batch 800, inner eigenvalues frozen at their draw",
+             lambda s: s.replace(batch_size=800, inner_eigenvalues="random")),
+        ),
+        "Does the other end of the paper's batch range (800 instead of 300), alone or with "
+        "the later layers' input eigenvalues frozen at their draw, move the deep network's "
+        "Train Λ cell?",
+        points=("l4:784-800-400-10", "l4:784-800-600-10", "l5:784-800-600-500-10"),
+    ),
+    Probe(
+        "batch_and_init_nonlinear", "nonlinear", ("unconstrained",),
+        (("batch 300, start from the spectral operator",
+          lambda s: s.replace(batch_size=300, direct_init="spectral")),),
+        "Do the two changes that each lowered the unconstrained non-linear baseline, batches "
+        "of 300 and the spectral start, bring it to the paper's value together?",
     ),
 )
 PROBES: dict[str, Probe] = {probe.name: probe for probe in PROBE_DEFINITIONS}
