@@ -136,8 +136,8 @@ PROBE_DEFINITIONS: tuple[Probe, ...] = (
     Probe(
         "direct_init_nonlinear", "nonlinear", _DIRECT,
         (("start from the spectral operator", lambda s: s.replace(direct_init="spectral")),),
-        "The same question for the non-linear network's baselines.",
-        points=("N2=200", "N2=2000"),
+        "The same question for the non-linear network's baselines (every sweep point: the "
+        "unconstrained network is best at a small one).",
     ),
     Probe(
         "constrained_split", "wide", ("constrained",),
