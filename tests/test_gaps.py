@@ -129,3 +129,43 @@ def test_closing_changes_lists_only_changes_that_reach_the_spread():
     })
     assert closing_changes(verdicts, "nonlinear", "constrained") == ["batch 300"]
     assert closing_changes(verdicts, "linear_deep", "train_lambda") == []
+
+
+def test_column_at_point_reads_every_regime_at_one_network_only():
+    from spectral_nb.experiments.gaps import column_at_point
+
+    def run(point, regime, convention, accuracy):
+        return {"dataset": "mnist", "study": "probe_batch_size", "point": point,
+                "eigenvalues": 10, "regime": regime, "convention": convention,
+                "accuracy": accuracy}
+
+    frame = pd.DataFrame(
+        [run("N2=2000", "unconstrained", "-", a) for a in (96.2, 96.6)]
+        + [run("N2=2000", "train_lambda", "paper", a) for a in (93.0, 93.2)]
+        + [run("N2=2000", "train_lambda", "authors_code", 99.0)]   # other convention: ignored
+        + [run("N2=20", "unconstrained", "-", 97.5)]                # other point: ignored
+    )
+    column = column_at_point(frame, "nonlinear", "N2=2000")
+    assert list(column.regime) == ["train_lambda", "unconstrained"]   # the paper's order
+    lam, unc = column.to_dict("records")
+    assert unc["paper"] == 96.4 and unc["mean"] == pytest.approx(96.4) and unc["within_spread"]
+    assert lam["mean"] == pytest.approx(93.1) and lam["n_seeds"] == 2
+    # 0.4 points below 93.5 with a std of 0.14: outside twice the spread.
+    assert lam["difference"] == pytest.approx(-0.4) and not lam["within_spread"]
+
+
+def test_column_display_puts_readings_side_by_side_and_marks_missing_regimes():
+    from spectral_nb.plots.gaps import column_display
+
+    def reading(*rows):
+        return pd.DataFrame(rows, columns=["regime", "paper", "mean", "std", "within_spread"])
+
+    table = column_display({
+        "batch 800": reading(("constrained", 88.9, 87.23, 0.33, False),
+                             ("unconstrained", 96.4, 96.85, 0.13, False)),
+        "batch 300": reading(("constrained", 88.9, 89.0, 0.19, True)),
+    })
+    assert list(table["regime"]) == ["Constrained NN", "Unconstrained NN"]
+    assert table.loc[0, "batch 300 (%)"].endswith("(within)")
+    assert table.loc[0, "batch 800 (%)"].endswith("(outside)")
+    assert table.loc[1, "batch 300 (%)"] == "–"

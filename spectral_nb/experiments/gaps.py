@@ -13,6 +13,8 @@ The tools the notes page uses:
 :func:`paper_value_crossing`, :func:`grid_end_fit`
     Where a sweep's curve reaches the paper's value, and whether one end of the sweep grid
     would give the paper's constrained and Train Lambda cells at once.
+:func:`column_at_point`
+    A whole Table 1 column read at one sweep point instead of each regime's best point.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .summaries import SPREAD_FACTOR
+from .paper_values import REGIME_ORDER, TABLE1
+from .summaries import SPREAD_FACTOR, compare, in_paper_convention, point_summary
 
 
 def gap_verdicts(cells: pd.DataFrame, probe_tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -187,3 +190,29 @@ def closing_changes(verdicts: pd.DataFrame, architecture: str, regime: str) -> l
     rows = verdicts[(verdicts.architecture == architecture) & (verdicts.regime == regime)
                     & (verdicts.verdict == "within the spread")]
     return list(rows.change)
+
+
+def column_at_point(frame: pd.DataFrame, architecture: str, point: str) -> pd.DataFrame:
+    """Every regime of one Table 1 column read at one sweep point, beside the paper's cell.
+
+    Table 1 takes each regime's best point; a reading at a single network (the grid's largest,
+    say) tests whether one network accounts for the whole column. ``frame`` is a
+    :func:`~.summaries.runs_frame` of MNIST runs of one study or probe (paper convention and
+    direct runs are used). Returns one row per regime found at ``point``, in the paper's
+    order: ``regime``, ``paper``, ``mean``, ``std``, ``n_seeds``, ``difference``,
+    ``within_spread`` (Table 1 gives no spread, so ours is the whole spread).
+    """
+    runs = frame[(frame.point == point) & in_paper_convention(frame)]
+    summary = point_summary(runs.assign(study="-")).set_index("regime")
+    rows = []
+    for regime in REGIME_ORDER:
+        if regime not in summary.index:
+            continue
+        at = summary.loc[regime]
+        paper = TABLE1[(architecture, regime)]
+        rows.append(
+            {"regime": regime, "paper": paper, "mean": float(at["mean"]),
+             "std": float(at["std"]), "n_seeds": int(at["n_seeds"])}
+            | compare(paper, 0.0, float(at["mean"]), float(at["std"]))
+        )
+    return pd.DataFrame(rows)

@@ -1,7 +1,8 @@
 """Display tables and a figure of the notes page's gap investigations (nothing trains).
 
 Works on :func:`spectral_nb.experiments.probe_table`,
-:func:`spectral_nb.experiments.gaps.gap_verdicts` and
+:func:`spectral_nb.experiments.gaps.gap_verdicts`,
+:func:`spectral_nb.experiments.gaps.column_at_point` and
 :func:`spectral_nb.experiments.gaps.epoch_fluctuation` frames.
 """
 
@@ -24,7 +25,7 @@ from .experiments import (
     learning_curves,
 )
 
-__all__ = ["plot_epoch_noise", "probe_display", "verdict_display"]
+__all__ = ["column_display", "plot_epoch_noise", "probe_display", "verdict_display"]
 
 
 def _yes(flag: bool) -> str:
@@ -67,6 +68,27 @@ def verdict_display(verdicts: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
                 "verdict": row.verdict,
             }
         )
+    return pd.DataFrame(rows)
+
+
+def column_display(readings: Mapping[str, pd.DataFrame], digits: int = 2) -> pd.DataFrame:
+    """One row per regime: the paper's cell and each reading's mean ± std, within or not.
+
+    ``readings`` maps a column title (e.g. ``"batch 300"``) to a
+    :func:`~spectral_nb.experiments.gaps.column_at_point` frame; regimes keep the first
+    reading's order, and a regime a reading lacks shows a dash.
+    """
+    frames = list(readings.values())
+    rows = []
+    for regime, paper in zip(frames[0].regime, frames[0].paper, strict=True):
+        row = {"regime": REGIME_LABELS[regime], "paper (%)": f"{paper:.1f}"}
+        for title, frame in readings.items():
+            at = frame[frame.regime == regime]
+            row[f"{title} (%)"] = "–" if at.empty else (
+                f"{format_pm(at['mean'].item(), at['std'].item(), digits)} "
+                f"({'within' if at['within_spread'].item() else 'outside'})"
+            )
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
