@@ -206,6 +206,18 @@ def test_notebook_colab_cell_matches_repository(path):
 
 
 @pytest.mark.parametrize("path", _notebook_params())
+def test_notebook_cells_have_unique_ids(path):
+    """nbformat 4.5 requires cell ids; a cell added without one only warns today."""
+    nb = _notebook(path)
+    ids = [c.get("id") for c in nb["cells"]]
+    if (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5):
+        missing = [i for i, cell_id in enumerate(ids) if not cell_id]
+        assert not missing, f"{path.name}: cells {missing} have no id (nbformat normalize())"
+    present = [cell_id for cell_id in ids if cell_id]
+    assert len(set(present)) == len(present), f"{path.name}: duplicate cell ids"
+
+
+@pytest.mark.parametrize("path", _notebook_params())
 def test_notebook_has_no_error_outputs(path):
     errors = [
         i
