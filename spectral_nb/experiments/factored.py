@@ -41,10 +41,8 @@ class FrozenEigenvectorKernel:
     def right(self, b: Any) -> Any:
         """``K @ b`` for ``b`` of shape ``(R, m, p)``."""
         if self.constant_in is not None:
-            return tf.linalg.matmul(self.phi, (self.constant_in - self.lam_out)[:, :, None] * b)
-        return tf.linalg.matmul(self.phi_in, b) - tf.linalg.matmul(
-            self.phi, self.lam_out[:, :, None] * b
-        )
+            return run_matmul(self.phi, (self.constant_in - self.lam_out)[:, :, None] * b)
+        return run_matmul(self.phi_in, b) - run_matmul(self.phi, self.lam_out[:, :, None] * b)
 
     def dense(self) -> tf.Tensor:
         """The materialised ``(R, n, m)`` kernel."""
@@ -61,7 +59,24 @@ def dense_matmul(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     """
     if a.shape[0] == 1 and b.shape[0] != 1:
         return tf.einsum("bn,rnm->rbm", a[0], b)
-    return tf.linalg.matmul(a, b)
+    return run_matmul(a, b)
+
+
+def run_matmul(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """``a @ b`` for ``(R, n, k)`` and ``(R, k, m)``: one 2-D product per run, stacked.
+
+    TF's CPU ``BatchMatMul`` is slow for the thin products of this engine (an ``m`` of 10
+    outputs): on a 2-core CPU, separate per-run ``MatMul`` ops, forward and backward, took
+    1.3 to 1.5 times less time for ``(300, 784) @ (784, 10)``, ``(784, 1000) @ (1000, 10)``
+    and ``(784, 800) @ (800, 10)``, 1.2 times less for ``(800, 1000) @ (1000, 120)``, and the
+    same for ``(800, 784) @ (784, 1000)``. The graph grows with R, which is small (the runs
+    of one group). The result equals the batched product up to float rounding.
+    """
+    runs = a.shape[0]
+    if runs is None or runs != b.shape[0] or runs == 1 or a.shape.rank != 3 or b.shape.rank != 3:
+        return tf.linalg.matmul(a, b)
+    return tf.stack([tf.linalg.matmul(x, y) for x, y in zip(tf.unstack(a), tf.unstack(b),
+                                                              strict=True)])
 
 
 def matmul(a: Any, b: Any) -> Any:
