@@ -169,3 +169,30 @@ def test_column_display_puts_readings_side_by_side_and_marks_missing_regimes():
     assert table.loc[0, "batch 300 (%)"].endswith("(within)")
     assert table.loc[0, "batch 800 (%)"].endswith("(outside)")
     assert table.loc[1, "batch 300 (%)"] == "–"
+
+
+def test_gap_accounts_collects_every_finding_per_cell_and_leaves_the_rest_open():
+    from spectral_nb.experiments.gaps import gap_accounts
+
+    cells = pd.DataFrame(
+        [("linear_wide", "constrained", 87.8, 89.2, 0.1, False),
+         ("linear_wide", "unconstrained", 91.0, 92.0, 0.3, False),
+         ("linear_deep", "unconstrained", 95.0, 92.0, 0.3, False),
+         ("linear_wide", "train_lambda", 90.9, 91.0, 0.25, True),
+         ("nonlinear", "constrained", 88.9, 87.2, 0.3, False)],
+        columns=["architecture", "regime", "paper", "mean", "std", "within_spread"],
+    )
+    verdicts = pd.DataFrame({"architecture": ["nonlinear"], "regime": ["constrained"],
+                             "change": ["batch 300"], "verdict": ["within the spread"]})
+    fits = {"linear_wide": {"fits": True, "from_point": "a", "to_point": "b"}, "nonlinear": None}
+    curve = pd.DataFrame({"mean": [92.0, 90.5]})
+    accounts = gap_accounts(cells, verdicts, fits, {"linear_wide": curve, "linear_deep": curve},
+                            {"nonlinear": "one network"})
+    got = {(r.architecture, r.regime): r.accounts for r in accounts.itertuples()}
+    assert got == {
+        ("linear_wide", "constrained"): ["the grid's end (between a and b)"],
+        ("linear_wide", "unconstrained"):
+            ["a noisy curve falling with width: the paper's value lies on ours"],
+        ("linear_deep", "unconstrained"): [],          # 95.0 is off our curve: open
+        ("nonlinear", "constrained"): ["probe: batch 300", "one network"],
+    }

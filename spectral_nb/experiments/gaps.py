@@ -15,6 +15,8 @@ The tools the notes page uses:
     would give the paper's constrained and Train Lambda cells at once.
 :func:`column_at_point`
     A whole Table 1 column read at one sweep point instead of each regime's best point.
+:func:`gap_accounts`
+    For every cell outside the spread, every finding above that accounts for its gap.
 """
 
 from __future__ import annotations
@@ -216,3 +218,50 @@ def column_at_point(frame: pd.DataFrame, architecture: str, point: str) -> pd.Da
             | compare(paper, 0.0, float(at["mean"]), float(at["std"]))
         )
     return pd.DataFrame(rows)
+
+
+def gap_accounts(
+    cells: pd.DataFrame,
+    verdicts: pd.DataFrame,
+    grid_fits: Mapping[str, Mapping[str, Any] | None],
+    unconstrained_curves: Mapping[str, pd.DataFrame],
+    column_readings: Mapping[str, str],
+) -> pd.DataFrame:
+    """Every Table 1 cell outside the spread with the findings that account for its gap.
+
+    Parameters
+    ----------
+    cells
+        Table 1 as :func:`~.summaries.table1` returns it.
+    verdicts
+        :func:`gap_verdicts`; a probe whose change brings the cell within the spread counts.
+    grid_fits
+        Per architecture, :func:`grid_end_fit` (or ``None``); a fit counts for the
+        constrained cell.
+    unconstrained_curves
+        Per architecture, the unconstrained :func:`~.summaries.regime_curve`; the cell counts
+        as a noisy curve when the paper's value lies within the range of our means.
+    column_readings
+        Per architecture, a description of a one-network reading under which the whole
+        column lies within the spread (:func:`column_at_point`); it counts for every cell.
+
+    Returns the cells outside the spread with an ``accounts`` column (a list, empty when the
+    gap stays open).
+    """
+    outside = cells[~cells.within_spread].copy()
+    accounts = []
+    for cell in outside.itertuples():
+        found = [f"probe: {change}"
+                 for change in closing_changes(verdicts, cell.architecture, cell.regime)]
+        fit = grid_fits.get(cell.architecture)
+        if cell.regime == "constrained" and fit is not None and fit["fits"]:
+            found.append(f"the grid's end (between {fit['from_point']} and {fit['to_point']})")
+        curve = unconstrained_curves.get(cell.architecture)
+        if (cell.regime == "unconstrained" and curve is not None
+                and curve["mean"].min() <= cell.paper <= curve["mean"].max()):
+            found.append("a noisy curve falling with width: the paper's value lies on ours")
+        if cell.architecture in column_readings:
+            found.append(column_readings[cell.architecture])
+        accounts.append(found)
+    outside["accounts"] = accounts
+    return outside.reset_index(drop=True)
