@@ -33,13 +33,16 @@ def test_shared_left_operand_still_broadcasts_against_every_run():
     np.testing.assert_allclose(dense_matmul(shared, b), expected, rtol=1e-5, atol=1e-6)
 
 
-def test_a_single_run_or_unknown_run_count_uses_the_batched_product():
+def _op_types(function, *specs):
+    graph = tf.function(function).get_concrete_function(*specs).graph
+    return {op.type for op in graph.get_operations()}
+
+
+def test_known_run_counts_split_into_per_run_products_and_others_stay_batched():
+    per_run = _op_types(run_matmul, tf.TensorSpec([4, 7, 5]), tf.TensorSpec([4, 5, 3]))
+    assert "Unpack" in per_run and "MatMul" in per_run and "BatchMatMulV2" not in per_run
+    for runs in (1, None):  # one run, or a run count unknown when the graph is traced
+        batched = _op_types(run_matmul, tf.TensorSpec([runs, 7, 5]), tf.TensorSpec([runs, 5, 3]))
+        assert "BatchMatMulV2" in batched and "Unpack" not in batched
     a, b = _pair(runs=1)
     np.testing.assert_allclose(run_matmul(a, b), tf.linalg.matmul(a, b), rtol=1e-6)
-
-    @tf.function(input_signature=[tf.TensorSpec([None, 7, 5]), tf.TensorSpec([None, 5, 3])])
-    def unknown(x, y):
-        return run_matmul(x, y)
-
-    a, b = _pair(runs=2)
-    np.testing.assert_allclose(unknown(a, b), tf.linalg.matmul(a, b), rtol=1e-6, atol=1e-6)
