@@ -122,7 +122,7 @@ class _Group:
         lam_in = lam_in.numpy()
         if np.all(lam_in == lam_in[:, :1]):
             return {"phi": phi, "constant_in": tf.constant(lam_in[:, :1])}
-        return {"phi": phi, "phi_in": tf.constant(lam_in[:, :, None] * phi.numpy())}
+        return {"phi": phi, "lam_in": tf.constant(lam_in)}
 
     def _mask(self, k: int, name: str, shape: tuple[int, ...], inits: list) -> np.ndarray:
         rows = []
