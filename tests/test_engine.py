@@ -7,7 +7,7 @@ from spectral_nb.experiments import ResultsStore, RunSpec, constrained_twin, run
 from spectral_nb.experiments import runner as runner_module
 from spectral_nb.experiments.chain import chain_order
 from spectral_nb.experiments.data import load_dataset
-from spectral_nb.experiments.engine import train_runs
+from spectral_nb.experiments.engine import GroupTrainer, resident_tensors, train_runs
 from spectral_nb.experiments.keras_path import train_keras
 from spectral_nb.experiments.studies import Study
 
@@ -228,3 +228,20 @@ def test_spectral_direct_init_starts_from_the_train_lambda_runs_kernel():
                 - layer_spectral["eigenvalues_out"][None, :]
             )
             np.testing.assert_allclose(layer_direct["kernel"], expected, rtol=1e-6, atol=1e-8)
+
+
+def test_resident_tensors_are_made_once_per_dataset():
+    data = load_dataset("mnist", 50, 20)
+    first = resident_tensors(data)
+    assert resident_tensors(data) is first
+    np.testing.assert_array_equal(first[0].numpy(), data.float_train())
+    for size in (51, 52):  # two other datasets push the first one out
+        resident_tensors(load_dataset("mnist", size, 20))
+    assert resident_tensors(data) is not first
+
+
+def test_compiled_programs_are_not_autograph_converted():
+    spec = _spec((784, 20, 10), ("linear",))
+    trainer = GroupTrainer([spec], load_dataset(spec.dataset, spec.train_size, spec.test_size))
+    for compiled in (trainer._epoch_fn, trainer._step_fn, trainer._eval_fn):
+        assert compiled._autograph is False  # converting their source cost seconds per group
