@@ -117,10 +117,10 @@ def thin_output_matmul(a: tf.Tensor, b: tf.Tensor) -> tuple[tf.Tensor, Any]:
     ``(800, 600)``, ``(600, 500)``; ``m`` of 10 or 20):
 
     - forward, ``b`` gets zero columns up to a multiple of :data:`COLUMN_MULTIPLE` and the
-      product's extra columns are dropped: TF's GEMM handles 8 or 16 output columns in full
-      vector registers and 10 or 20 with a slow remainder (``(300, 784) @ (784, m)`` took
-      125, 249, 250 and 154 us for ``m`` = 8, 10, 12, 16); forward and backward together
-      took 13 to 25 % less time;
+      product's extra columns are dropped: TF's CPU GEMM is slow for column counts that are
+      not a multiple of 8 (``(300, 784) @ (784, m)`` took 125, 249, 250 and 154 us for
+      ``m`` = 8, 10, 12, 16); with the forward padded, forward and backward together took
+      13 to 25 % less time;
     - backward, the kernel gradient ``a^T g`` (``(k, n) @ (n, m)``, what TF's ``MatMul``
       gradient computes) is taken as the transpose of ``g^T a`` (``(m, n) @ (n, k)``): the
       same numbers, 1.7 to 3 times faster, then one transpose of ``m k`` entries. Wide
