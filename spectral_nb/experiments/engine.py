@@ -36,6 +36,7 @@ from .chain import chain_order, multiply_in_order
 from .data import Dataset
 from .factored import FrozenEigenvectorKernel, matmul
 from .initial import epoch_order, initial_parameters
+from .losses import sparse_softmax_cross_entropy
 from .spec import RunSpec
 
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7
@@ -253,7 +254,7 @@ class GroupTrainer:
         group = self.group
         with tf.GradientTape() as tape:
             logits = _forward(group, x, indices.shape[1])
-            losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+            losses = sparse_softmax_cross_entropy(y, logits)
             mean_loss = tf.reduce_mean(losses, axis=1)
             total = tf.reduce_sum(mean_loss)
         grads = tape.gradient(total, group.variables)
