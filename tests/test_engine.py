@@ -6,8 +6,13 @@ import pytest
 from spectral_nb.experiments import ResultsStore, RunSpec, constrained_twin, run_study
 from spectral_nb.experiments import runner as runner_module
 from spectral_nb.experiments.chain import chain_order
-from spectral_nb.experiments.data import load_dataset
-from spectral_nb.experiments.engine import GroupTrainer, resident_tensors, train_runs
+from spectral_nb.experiments.data import PIXEL_SCALE, load_dataset
+from spectral_nb.experiments.engine import (
+    GroupTrainer,
+    _scaled_pixels,
+    resident_tensors,
+    train_runs,
+)
 from spectral_nb.experiments.keras_path import train_keras
 from spectral_nb.experiments.studies import Study
 
@@ -235,9 +240,17 @@ def test_resident_tensors_are_made_once_per_dataset():
     first = resident_tensors(data)
     assert resident_tensors(data) is first
     np.testing.assert_array_equal(first[0].numpy(), data.float_train())
+    np.testing.assert_array_equal(first[2].numpy(), data.float_test())
     for size in (51, 52):  # two other datasets push the first one out
         resident_tensors(load_dataset("mnist", size, 20))
     assert resident_tensors(data) is not first
+
+
+def test_pixels_scaled_by_tf_equal_numpy_s_for_every_pixel_value():
+    every_value = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    np.testing.assert_array_equal(
+        _scaled_pixels(every_value).numpy(), every_value.astype(np.float32) / PIXEL_SCALE
+    )
 
 
 def test_compiled_programs_are_not_autograph_converted():
