@@ -125,3 +125,32 @@ def test_run_matmul_uses_the_thin_product_only_for_thin_outputs():
     assert "Pad" in {op.type for op in graph_of(10).get_operations()}
     assert "Pad" not in {op.type for op in graph_of(120).get_operations()}
 
+
+
+def _ops(graph):
+    found = []
+    for op in graph.get_operations():
+        found.append(op)
+        for name in op.node_def.attr:  # gradient functions are nested graphs
+            attr = op.node_def.attr[name]
+            if attr.HasField("func"):
+                found += _ops(graph._get_function(attr.func.name).graph)
+    return found
+
+
+def test_the_thin_right_product_is_split_not_sliced_so_its_gradient_is_a_concatenation():
+    factored, *_ = _kernel(varying_in=True)
+    columns = 4
+
+    def eigenvalue_gradient(b):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.sin(factored.right(b)))
+        return tape.gradient(loss, factored.lam_out)
+
+    ops = _ops(tf.function(eigenvalue_gradient).get_concrete_function(
+        tf.TensorSpec([RUNS, M, columns])).graph)
+    product_shape = [RUNS, N, 2 * columns]
+    assert any(op.type in ("Split", "SplitV") for op in ops)
+    # no slice gradient zero-fills an array the size of the side-by-side product
+    assert not [op for op in ops if op.type == "StridedSliceGrad"
+                and op.outputs[0].shape.as_list() == product_shape]
