@@ -33,3 +33,19 @@ def test_bound_is_parameter_steps_times_the_measured_update_time():
 def test_fused_adamax_time_per_parameter_is_measured():
     seconds = adamax_seconds_per_parameter_step(parameters=200_000, repeats=3)
     assert math.isfinite(seconds) and 0 < seconds < 1e-6  # a nanosecond-scale cost
+
+
+def test_projection_times_every_group_and_extrapolates_to_the_protocol_s_epochs():
+    from spectral_nb.experiments.projection import project, time_group
+
+    base = RunSpec(dataset="mnist", sizes=(784, 10), hidden_activations=(),
+                   regime="train_lambda", epochs=20, batch_size=100, train_size=300,
+                   test_size=100)
+    specs = [base.replace(seed=s) for s in range(2)] + [base.replace(regime="unconstrained")]
+    timings = project(specs)
+    assert [t.runs for t in timings] == [2, 1]  # the runner's grouping
+    for t in timings:
+        assert t.epochs == 20 and t.first_epoch_s > 0 and t.later_epoch_s > 0
+        assert t.projected_s == pytest.approx(t.first_epoch_s + 19 * t.later_epoch_s)
+    with pytest.raises(ValueError, match="at least 2"):
+        time_group(specs[:1], sample_epochs=1)

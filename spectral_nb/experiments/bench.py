@@ -9,7 +9,9 @@ ratio, and the mean final test accuracy of both on the runs they share.
 
 Then the paper protocol's cost (:mod:`.protocol_cost`): a lower bound of its training time on
 this machine (its parameter-steps times this machine's fused AdaMax time per parameter), beside
-the wall time the committed paper-profile records took.
+the wall time the committed paper-profile records took. ``--project-protocol`` also trains
+every group of the protocol for two epochs and extrapolates to its 20
+(:mod:`.projection`): what the protocol takes with the engine as it is now.
 """
 
 from __future__ import annotations
@@ -80,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine-runs", type=int, default=10, help="runs trained together")
     parser.add_argument("--keras-runs", type=int, default=1, help="runs done with model.fit")
     parser.add_argument("--only", help="substring of the network names to run")
+    parser.add_argument(
+        "--project-protocol", action="store_true",
+        help="time two epochs of every group of the paper protocol on MNIST and extrapolate",
+    )
     args = parser.parse_args(argv)
     import os
 
@@ -88,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     bench(args.epochs, args.engine_runs, args.keras_runs, args.only)
     if not args.only:
         print_protocol_cost()
+    if args.project_protocol:
+        print_protocol_projection()
     return 0
 
 
@@ -115,6 +123,26 @@ def print_protocol_cost() -> None:
             f"({cost.recorded_hours / cost.bound_hours:.1f}x the bound)",
             flush=True,
         )
+
+
+def print_protocol_projection() -> None:
+    """Two epochs of every MNIST group of the paper protocol, extrapolated to its epochs."""
+    from .projection import project
+    from .studies import STUDIES, build_study
+
+    total = 0.0
+    for name in STUDIES:
+        specs = build_study(name, "mnist", "paper").specs
+        timings = project(specs, on_group=lambda t: print(
+            f"  {t.label:55s} first epoch {t.first_epoch_s:6.1f} s, then "
+            f"{t.later_epoch_s:6.2f} s/epoch -> {t.projected_s / 60:5.1f} min", flush=True))
+        seconds = sum(t.projected_s for t in timings)
+        total += seconds
+        print(f"paper protocol, mnist/{name}: {len(specs)} runs in {len(timings)} groups, "
+              f"projected {seconds / 3600:.2f} h", flush=True)
+    print(f"paper protocol, mnist: projected {total / 3600:.2f} h with the engine as it is now; "
+          f"Fashion-MNIST has the same runs and sizes, so both datasets take about "
+          f"{2 * total / 3600:.2f} h", flush=True)
 
 
 if __name__ == "__main__":
