@@ -48,7 +48,8 @@ def time_group(specs: Sequence[RunSpec], sample_epochs: int = 2) -> GroupTiming:
     start = time.perf_counter()
     train_runs(sample, data, on_epoch=lambda epoch: ends.append(time.perf_counter()))
     later = (ends[-1] - ends[0]) / (sample_epochs - 1)
-    label = f"{first.dataset} {'-'.join(map(str, first.sizes))} {first.regime} x{len(specs)}"
+    regime = first.regime + (f" ({first.convention})" if first.is_spectral else "")
+    label = f"{first.dataset} {'-'.join(map(str, first.sizes))} {regime} x{len(specs)}"
     return GroupTiming(label, len(specs), ends[0] - start, later, first.epochs)
 
 
