@@ -96,16 +96,21 @@ def _gradient_graph(m):
     return tf.function(kernel_gradient).get_concrete_function(a, b).graph
 
 
-def _matmuls(graph):
+def _ops(graph):
+    """Every operation of ``graph`` and of the function graphs it calls (gradients are such)."""
     found = []
     for op in graph.get_operations():
-        if op.type == "MatMul":
-            found.append((bool(op.get_attr("transpose_a")), op.outputs[0].shape.as_list()))
-        for name in op.node_def.attr:  # gradient functions are nested graphs
+        found.append(op)
+        for name in op.node_def.attr:
             attr = op.node_def.attr[name]
             if attr.HasField("func"):
-                found += _matmuls(graph._get_function(attr.func.name).graph)
+                found += _ops(graph._get_function(attr.func.name).graph)
     return found
+
+
+def _matmuls(graph):
+    return [(bool(op.get_attr("transpose_a")), op.outputs[0].shape.as_list())
+            for op in _ops(graph) if op.type == "MatMul"]
 
 
 def test_thin_products_pad_their_columns_and_transpose_their_kernel_gradient():
@@ -124,18 +129,6 @@ def test_run_matmul_uses_the_thin_product_only_for_thin_outputs():
 
     assert "Pad" in {op.type for op in graph_of(10).get_operations()}
     assert "Pad" not in {op.type for op in graph_of(120).get_operations()}
-
-
-
-def _ops(graph):
-    found = []
-    for op in graph.get_operations():
-        found.append(op)
-        for name in op.node_def.attr:  # gradient functions are nested graphs
-            attr = op.node_def.attr[name]
-            if attr.HasField("func"):
-                found += _ops(graph._get_function(attr.func.name).graph)
-    return found
 
 
 def test_the_thin_right_product_is_split_not_sliced_so_its_gradient_is_a_concatenation():

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from spectral_nb.experiments import RunSpec
+from spectral_nb.experiments.projection import project, time_group
 from spectral_nb.experiments.protocol_cost import (
     adamax_seconds_per_parameter_step,
     parameter_steps,
@@ -36,8 +37,6 @@ def test_fused_adamax_time_per_parameter_is_measured():
 
 
 def test_projection_times_every_group_and_extrapolates_to_the_protocol_s_epochs():
-    from spectral_nb.experiments.projection import project, time_group
-
     base = RunSpec(dataset="mnist", sizes=(784, 10), hidden_activations=(),
                    regime="train_lambda", epochs=20, batch_size=100, train_size=300,
                    test_size=100)

@@ -18,8 +18,9 @@ def sparse_softmax_cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Ten
     ``logits`` has the classes on its last axis and ``labels`` (integer class indices) the
     shape of the other axes. Computed as ``log(sum(exp(z))) - z[label]`` with
     ``z = logits - max(logits)``, as the fused kernel does; results differ from it by float
-    rounding only (about 1e-6 for logits of order 10). The gradient with respect to the
-    logits is ``softmax - one_hot(label)``, by automatic differentiation.
+    rounding only (below 1e-6 measured for normal logits of standard deviation 3). The
+    gradient with respect to the logits is ``softmax - one_hot(label)``, by automatic
+    differentiation.
     """
     if labels.shape.rank is None or logits.shape.rank != labels.shape.rank + 1:
         raise ValueError(
