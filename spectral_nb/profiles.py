@@ -51,9 +51,9 @@ def resolve(profile: str = "auto", studies: Iterable[tuple[str, str]] = ()) -> s
 
 
 def _paper_records_complete(studies: tuple[tuple[str, str], ...]) -> bool:
-    from .experiments.probes import PROBE_PREFIX, build_probe
+    from .experiments.protocol.probes import PROBE_PREFIX, build_probe
+    from .experiments.protocol.studies import build_study
     from .experiments.store import ResultsStore, default_root
-    from .experiments.studies import build_study
 
     store = ResultsStore(default_root("paper"))
     for name, dataset in studies:

@@ -10,8 +10,8 @@ import json
 import pytest
 
 from spectral_nb.experiments import ResultsStore, RunSpec, default_root
-from spectral_nb.experiments.data import load_dataset
-from spectral_nb.experiments.engine import train_runs
+from spectral_nb.experiments.engine.tensors import load_dataset
+from spectral_nb.experiments.engine.trainer import train_runs
 
 TOLERANCE_POINTS = 0.3  # percentage points of test accuracy
 RETRAINED = 2  # records retrained per test run (cheapest first)
@@ -46,8 +46,8 @@ def test_every_committed_record_belongs_to_a_current_study_or_probe():
     """No orphans: each record's spec is one its study (or probe) still asks for."""
     from pathlib import Path
 
-    from spectral_nb.experiments.probes import PROBE_PREFIX, build_probe
-    from spectral_nb.experiments.studies import build_study
+    from spectral_nb.experiments.protocol.probes import PROBE_PREFIX, build_probe
+    from spectral_nb.experiments.protocol.studies import build_study
 
     root = Path(default_root("paper"))
     wanted: dict[tuple[str, str], set[str]] = {}

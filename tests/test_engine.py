@@ -5,16 +5,16 @@ import pytest
 
 from spectral_nb.experiments import ResultsStore, RunSpec, constrained_twin, run_study
 from spectral_nb.experiments import runner as runner_module
-from spectral_nb.experiments.chain import chain_order
-from spectral_nb.experiments.data import PIXEL_SCALE, load_dataset
-from spectral_nb.experiments.engine import (
+from spectral_nb.experiments.bench.keras_path import train_keras
+from spectral_nb.experiments.engine.chain import chain_order
+from spectral_nb.experiments.engine.tensors import PIXEL_SCALE, load_dataset
+from spectral_nb.experiments.engine.trainer import (
     GroupTrainer,
     _scaled_pixels,
     resident_tensors,
     train_runs,
 )
-from spectral_nb.experiments.keras_path import train_keras
-from spectral_nb.experiments.studies import Study
+from spectral_nb.experiments.protocol.studies import Study
 
 SMALL = dict(dataset="mnist", train_size=650, test_size=300, batch_size=100, epochs=2)
 
@@ -63,7 +63,7 @@ def test_association_order_is_the_cheap_one_and_exact_in_any_order():
     assert tree == (0, (1, 2))
     rng = np.random.default_rng(0)
     mats = [rng.normal(size=(a, b)) for a, b in [(5, 7), (7, 3), (3, 9), (9, 2)]]
-    from spectral_nb.experiments.chain import multiply_in_order
+    from spectral_nb.experiments.engine.chain import multiply_in_order
 
     _, best = chain_order([5, 7, 3, 9, 2])
     np.testing.assert_allclose(
@@ -103,7 +103,7 @@ def test_same_seed_gives_the_same_accuracy_twice():
 
 def test_frozen_sets_do_not_move():
     data = load_dataset("mnist", 650, 300)
-    from spectral_nb.experiments.initial import initial_parameters
+    from spectral_nb.experiments.engine.initial import initial_parameters
 
     spec = _spec((784, 50, 10), ("linear",))
     (result,) = train_runs([spec], data)
@@ -170,7 +170,7 @@ def _reference_tied_training(spec, data):
     import keras
     import tensorflow as tf
 
-    from spectral_nb.experiments.initial import epoch_order, initial_parameters
+    from spectral_nb.experiments.engine.initial import epoch_order, initial_parameters
 
     init = initial_parameters(spec)
     phis = [tf.constant(layer["eigenvectors"]) for layer in init]
@@ -220,7 +220,7 @@ def test_tied_eigenvalues_train_as_one_parameter_per_node(activations):
 
 
 def test_spectral_direct_init_starts_from_the_train_lambda_runs_kernel():
-    from spectral_nb.experiments.initial import initial_parameters
+    from spectral_nb.experiments.engine.initial import initial_parameters
 
     spectral = _spec((784, 50, 10), ("linear",))
     for regime in ("unconstrained", "constrained"):

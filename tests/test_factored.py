@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from spectral_nb.experiments.factored import (
+from spectral_nb.experiments.engine.factored import (
     COLUMN_MULTIPLE,
     FrozenEigenvectorKernel,
     run_matmul,

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from spectral_nb.experiments.gaps import epoch_fluctuation, gap_verdicts
+from spectral_nb.analysis.gaps import epoch_fluctuation, gap_verdicts
 
 
 def _cells():
@@ -71,7 +71,7 @@ def test_epoch_fluctuation_reads_the_last_epochs_of_each_history():
 
 
 def test_fluctuation_by_point_averages_seeds_and_orders_by_size():
-    from spectral_nb.experiments.gaps import fluctuation_by_point
+    from spectral_nb.analysis.gaps import fluctuation_by_point
 
     def record(point, size, seed, tail):
         return {
@@ -91,7 +91,7 @@ def test_fluctuation_by_point_averages_seeds_and_orders_by_size():
 
 
 def test_crossing_is_interpolated_on_the_log_axis_and_none_without_one():
-    from spectral_nb.experiments.gaps import paper_value_crossing
+    from spectral_nb.analysis.gaps import paper_value_crossing
 
     curve = pd.DataFrame({"point": ["a", "b", "c"], "eigenvalues": [100, 1000, 10000],
                           "mean": [80.0, 86.0, 90.0]})
@@ -103,7 +103,7 @@ def test_crossing_is_interpolated_on_the_log_axis_and_none_without_one():
 
 
 def test_grid_end_fit_reads_train_lambda_where_the_constrained_curve_meets_the_paper():
-    from spectral_nb.experiments.gaps import grid_end_fit
+    from spectral_nb.analysis.gaps import grid_end_fit
 
     sizes = {"point": ["a", "b", "c"], "eigenvalues": [100, 1000, 10000]}
     constrained = pd.DataFrame(sizes | {"mean": [80.0, 86.0, 90.0], "std": [0.1] * 3})
@@ -119,7 +119,7 @@ def test_grid_end_fit_reads_train_lambda_where_the_constrained_curve_meets_the_p
 
 
 def test_closing_changes_lists_only_changes_that_reach_the_spread():
-    from spectral_nb.experiments.gaps import closing_changes
+    from spectral_nb.analysis.gaps import closing_changes
 
     verdicts = pd.DataFrame({
         "architecture": ["nonlinear", "nonlinear", "nonlinear", "linear_wide"],
@@ -132,7 +132,7 @@ def test_closing_changes_lists_only_changes_that_reach_the_spread():
 
 
 def test_column_at_point_reads_every_regime_at_one_network_only():
-    from spectral_nb.experiments.gaps import column_at_point
+    from spectral_nb.analysis.gaps import column_at_point
 
     def run(point, regime, convention, accuracy):
         return {"dataset": "mnist", "study": "probe_batch_size", "point": point,
@@ -172,7 +172,7 @@ def test_column_display_puts_readings_side_by_side_and_marks_missing_regimes():
 
 
 def test_gap_accounts_collects_every_finding_per_cell_and_leaves_the_rest_open():
-    from spectral_nb.experiments.gaps import gap_accounts
+    from spectral_nb.analysis.gaps import gap_accounts
 
     cells = pd.DataFrame(
         [("linear_wide", "constrained", 87.8, 89.2, 0.1, False),

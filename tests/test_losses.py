@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from spectral_nb.experiments.losses import sparse_softmax_cross_entropy
+from spectral_nb.experiments.engine.losses import sparse_softmax_cross_entropy
 
 
 @pytest.mark.parametrize("scale", [1.0, 30.0])  # ordinary logits and ones whose exp overflows

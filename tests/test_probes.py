@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from spectral_nb.experiments import PROBES, build_probe, build_study, get_probe, probe_table
-from spectral_nb.experiments.probes import comparison_specs
+from spectral_nb.experiments.protocol.probes import comparison_specs
 
 # Fields a probe may change; every other field must equal the study run's.
 IDENTITY = {f.name for f in dataclasses.fields(build_study("wide", "mnist", "smoke").specs[0])}

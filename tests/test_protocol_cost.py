@@ -5,8 +5,8 @@ import math
 import pytest
 
 from spectral_nb.experiments import RunSpec
-from spectral_nb.experiments.projection import project, time_group
-from spectral_nb.experiments.protocol_cost import (
+from spectral_nb.experiments.bench.projection import project, time_group
+from spectral_nb.experiments.bench.protocol_cost import (
     adamax_seconds_per_parameter_step,
     parameter_steps,
     protocol_cost,

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from spectral_nb.experiments.factored import dense_matmul, run_matmul
+from spectral_nb.experiments.engine.factored import dense_matmul, run_matmul
 
 
 def _pair(runs, n=7, k=5, m=3, seed=0):

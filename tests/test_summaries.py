@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spectral_nb.experiments.summaries import (
+from spectral_nb.analysis.summaries import (
     compare,
     point_summary,
     runs_frame,

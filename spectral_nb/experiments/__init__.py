@@ -16,24 +16,24 @@ from typing import Any
 
 _LAZY = {
     "run_study": "runner",
-    "REGIMES": "spec",
-    "RunSpec": "spec",
-    "SpecError": "spec",
-    "constrained_twin": "spec",
+    "REGIMES": "protocol.spec",
+    "RunSpec": "protocol.spec",
+    "SpecError": "protocol.spec",
+    "constrained_twin": "protocol.spec",
     "ResultsStore": "store",
     "default_root": "store",
-    "STUDIES": "studies",
-    "Study": "studies",
-    "build_study": "studies",
-    "PROBES": "probes",
-    "build_probe": "probes",
-    "get_probe": "probes",
-    "probe_table": "summaries",
-    "perceptron_table": "summaries",
-    "point_summary": "summaries",
-    "runs_frame": "summaries",
-    "table1": "summaries",
-    "table1_cross_fitted": "summaries",
+    "STUDIES": "protocol.studies",
+    "Study": "protocol.studies",
+    "build_study": "protocol.studies",
+    "PROBES": "protocol.probes",
+    "build_probe": "protocol.probes",
+    "get_probe": "protocol.probes",
+    "probe_table": "..analysis.summaries",
+    "perceptron_table": "..analysis.summaries",
+    "point_summary": "..analysis.summaries",
+    "runs_frame": "..analysis.summaries",
+    "table1": "..analysis.summaries",
+    "table1_cross_fitted": "..analysis.summaries",
 }
 
 __all__ = sorted(_LAZY)
@@ -41,7 +41,9 @@ __all__ = sorted(_LAZY)
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        target = _LAZY[name]
+        relative = target if target.startswith(".") else f".{target}"
+        return getattr(importlib.import_module(relative, __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -15,9 +15,9 @@ import argparse
 import sys
 
 from ..profiles import PROFILES
-from .probes import PROBES
-from .spec import DATASETS
-from .studies import STUDIES
+from .protocol.probes import PROBES
+from .protocol.spec import DATASETS
+from .protocol.studies import STUDIES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,15 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    from .protocol.studies import build_study
     from .store import ResultsStore, default_root
-    from .studies import build_study
 
     store = ResultsStore(default_root(args.profile))
     datasets = DATASETS if args.dataset == "all" else (args.dataset,)
     studies = STUDIES if getattr(args, "study", "all") in ("all", "probes") else (args.study,)
 
     if args.command == "run":
-        from .probes import build_probe
+        from .protocol.probes import build_probe
         from .runner import run_study
 
         chosen = getattr(args, "study", "all")
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.command == "list":
-        from .probes import build_probe
+        from .protocol.probes import build_probe
 
         for dataset in datasets:
             every = [build_study(name, dataset, args.profile) for name in STUDIES]
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{dataset:14s} {study.name:33s} {done:4d} / {len(study):4d} runs recorded")
         return 0
 
-    from .summaries import runs_frame, table1
+    from ..analysis.summaries import runs_frame, table1
 
     missing = 0
     records = []

@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from .data import load_dataset
-from .engine import RunResult, group_key, train_runs
+from .engine.tensors import load_dataset
+from .engine.trainer import RunResult, group_key, train_runs
+from .protocol.spec import RunSpec
+from .protocol.studies import Study
 from .provenance import provenance
-from .spec import RunSpec
 from .store import ResultsStore, default_root
-from .studies import Study
 
 MAX_RUNS_PER_GROUP = 10
 HISTOGRAM_BINS = 60

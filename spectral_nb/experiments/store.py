@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .spec import RunSpec
+from .protocol.spec import RunSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_VAR = "SPECTRAL_NB_RESULTS"

@@ -1,7 +1,7 @@
 """Figures and display tables of the experiment chapters (``book/02`` to ``book/06``).
 
 Everything here works on run records (the dicts of :func:`spectral_nb.experiments.run_study`)
-or on the frames of :mod:`spectral_nb.experiments.summaries`; nothing trains. The regime
+or on the frames of :mod:`spectral_nb.analysis.summaries`; nothing trains. The regime
 colours, markers and labels are defined once here so that every chapter draws
 "Train Λ" in the same colour.
 
@@ -22,8 +22,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from ..experiments.paper_values import REGIME_LABELS, REGIME_ORDER
-from ..experiments.summaries import in_paper_convention
+from ..analysis.summaries import in_paper_convention
+from ..experiments.protocol.paper_values import REGIME_LABELS, REGIME_ORDER
 
 __all__ = [
     "ARCHITECTURE_LABELS", "CONVENTION_LINESTYLES", "REGIME_COLORS", "REGIME_LABELS",

@@ -1,9 +1,9 @@
 """Display tables and a figure of the notes page's gap investigations (nothing trains).
 
 Works on :func:`spectral_nb.experiments.probe_table`,
-:func:`spectral_nb.experiments.gaps.gap_verdicts`,
-:func:`spectral_nb.experiments.gaps.column_at_point` and
-:func:`spectral_nb.experiments.gaps.epoch_fluctuation` frames.
+:func:`spectral_nb.analysis.gaps.gap_verdicts`,
+:func:`spectral_nb.analysis.gaps.column_at_point` and
+:func:`spectral_nb.analysis.gaps.epoch_fluctuation` frames.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def column_display(readings: Mapping[str, pd.DataFrame], digits: int = 2) -> pd.
     """One row per regime: the paper's cell and each reading's mean ± std, within or not.
 
     ``readings`` maps a column title (e.g. ``"batch 300"``) to a
-    :func:`~spectral_nb.experiments.gaps.column_at_point` frame; regimes keep the first
+    :func:`~spectral_nb.analysis.gaps.column_at_point` frame; regimes keep the first
     reading's order, and a regime a reading lacks shows a dash.
     """
     frames = list(readings.values())

@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from ..protocol.spec import RunSpec
 from .chain import chain_order, multiply_in_order
-from .data import PIXEL_SCALE, Dataset
 from .factored import FrozenEigenvectorKernel, matmul
 from .initial import epoch_order, initial_parameters
 from .losses import sparse_softmax_cross_entropy
-from .spec import RunSpec
+from .tensors import PIXEL_SCALE, Dataset
 
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .paper_values import REGIME_ORDER, TABLE1
+from ..experiments.protocol.paper_values import REGIME_ORDER, TABLE1
 from .summaries import SPREAD_FACTOR, compare, in_paper_convention, point_summary
 
 

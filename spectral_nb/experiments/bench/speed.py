@@ -21,10 +21,10 @@ import time
 
 import numpy as np
 
-from .data import load_dataset
-from .engine import train_runs
+from ..engine.tensors import load_dataset
+from ..engine.trainer import train_runs
+from ..protocol.spec import RunSpec
 from .keras_path import train_keras
-from .spec import RunSpec
 
 NETWORKS = {
     "perceptron 784-10": ((784, 10), (), 0.03, 300),
@@ -101,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_protocol_cost() -> None:
     """The paper protocol's optimiser-bound time on this machine against its recorded time."""
+    from ..protocol.studies import STUDIES, build_study
+    from ..store import ResultsStore, default_root
     from .protocol_cost import protocol_cost
-    from .store import ResultsStore, default_root
-    from .studies import STUDIES, build_study
 
     store = ResultsStore(default_root("paper"))
     for datasets in (("mnist",), ("mnist", "fashion_mnist")):
@@ -127,8 +127,8 @@ def print_protocol_cost() -> None:
 
 def print_protocol_projection() -> None:
     """Two epochs of every MNIST group of the paper protocol, extrapolated to its epochs."""
+    from ..protocol.studies import STUDIES, build_study
     from .projection import project
-    from .studies import STUDIES, build_study
 
     total = 0.0
     for name in STUDIES:

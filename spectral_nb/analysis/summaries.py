@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .paper_values import ARCHITECTURES, PERCEPTRON, REGIME_ORDER, TABLE1
-from .studies import ARCHITECTURE_OF_STUDY
+from ..experiments.protocol.paper_values import ARCHITECTURES, PERCEPTRON, REGIME_ORDER, TABLE1
+from ..experiments.protocol.studies import ARCHITECTURE_OF_STUDY
 
 SPREAD_FACTOR = 2.0  # "within the spread": |difference| <= 2 x combined standard deviation
 
@@ -214,7 +214,7 @@ def probe_table(
     Parameters
     ----------
     probe
-        A :class:`~spectral_nb.experiments.probes.Probe`.
+        A :class:`~spectral_nb.experiments.protocol.probes.Probe`.
     study_frame, probe_frame
         :func:`runs_frame` of the probed study's records and of the probe's records.
 

@@ -30,7 +30,7 @@ class Dataset:
 @functools.lru_cache(maxsize=8)
 def load_dataset(name: str, train_size: int | None = None, test_size: int | None = None) -> Dataset:
     """Load ``name`` (cached in memory); keep only the first ``train_size``/``test_size``."""
-    from ..data import load
+    from ...data import load
 
     (x_train, y_train), (x_test, y_test) = load(name)
     x_train = x_train.reshape(len(x_train), -1)[:train_size]

@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .data import load_dataset
-from .engine import train_runs
-from .runner import MAX_RUNS_PER_GROUP, plan_groups
-from .spec import RunSpec
+from ..engine.tensors import load_dataset
+from ..engine.trainer import train_runs
+from ..protocol.spec import RunSpec
+from ..runner import MAX_RUNS_PER_GROUP, plan_groups
 
 
 @dataclass(frozen=True)

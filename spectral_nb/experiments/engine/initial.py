@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers.constrained import choose_trainable_entries
-from .spec import RunSpec
+from ...layers.constrained import choose_trainable_entries
+from ..protocol.spec import RunSpec
 
 PAPER_EIGENVECTOR_RANGE = 0.5
 PAPER_EIGENVALUE_RANGE = 0.01

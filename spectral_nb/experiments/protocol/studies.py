@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..profiles import validate
+from ...profiles import validate
 from .spec import DATASETS, RunSpec, constrained_twin
 
 STUDIES: tuple[str, ...] = ("perceptron", "wide", "deep", "nonlinear")

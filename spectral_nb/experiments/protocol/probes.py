@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..profiles import validate
+from ...profiles import validate
 from .spec import RunSpec
 from .studies import (
     ARCHITECTURE_OF_STUDY,

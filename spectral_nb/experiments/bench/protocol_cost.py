@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .spec import RunSpec
+from ..protocol.spec import RunSpec
 
 
 def parameter_steps(specs: Iterable[RunSpec], train_examples: int = 60_000) -> int:

@@ -11,10 +11,10 @@ import time
 import keras
 import numpy as np
 
-from ..layers import ConstrainedDense, ScaledTanh, Spectral
-from .data import Dataset
-from .initial import constrained_entries_seed, epoch_order, initial_parameters
-from .spec import RunSpec
+from ...layers import ConstrainedDense, ScaledTanh, Spectral
+from ..engine.initial import constrained_entries_seed, epoch_order, initial_parameters
+from ..engine.tensors import Dataset
+from ..protocol.spec import RunSpec
 
 
 def build_keras_model(spec: RunSpec) -> keras.Sequential:
@@ -23,7 +23,7 @@ def build_keras_model(spec: RunSpec) -> keras.Sequential:
         raise ValueError(
             "inner_eigenvalues='tied' shares eigenvalues between consecutive layers, which "
             "independent Keras layers cannot express; train such runs with the engine "
-            "(spectral_nb.experiments.engine.train_runs)."
+            "(spectral_nb.experiments.engine.trainer.train_runs)."
         )
     params = initial_parameters(spec)
     layers: list[keras.layers.Layer] = [keras.Input((spec.sizes[0],))]

@@ -1,0 +1,1 @@
+"""spectral_nb.experiments.bench"""
