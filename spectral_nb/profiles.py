@@ -1,22 +1,32 @@
-"""Named parameter profiles of the book's notebooks and the experiment engine.
+"""Named parameter profiles: how big every study of the book is run.
 
-``smoke``: every study exercised in seconds on tiny subsets (CI, nbval).
-``quick``: the whole book on 2 CPU cores in about 20 minutes (measured: 19 min of execution).
-``paper``: the paper's full protocol (5 seeds, every sweep point, full data).
-``auto``: ``paper`` where a GPU is visible or the paper-profile run records a chapter needs
-are all present (committed records are reused, not retrained), else ``quick``.
+``smoke``  every study exercised in seconds on tiny subsets (CI, nbval).
+``quick``  the whole book on a 2-core CPU in about twenty minutes.
+``paper``  the papers' full protocols (5 seeds, every sweep point, full data).
+``auto``   what a chapter asks for by default: ``paper`` where the paper-profile records the
+           chapter needs are all stored (committed records are read, never retrained), else
+           ``quick``. Nothing else selects ``paper``: a GPU alone does not.
 
-The environment variable ``SPECTRAL_NB_PROFILE`` overrides the profile a notebook asks for;
-``make test`` uses it to run every chapter under ``smoke``.
+The environment variable ``SPECTRAL_NB_PROFILE`` overrides the profile a notebook asks for
+(``make test`` runs every chapter under ``smoke``).
+
+This module is a leaf: it imports nothing from ``spectral_nb``, and every profile-dependent
+setting of every study lives here, as plain data. Whether a chapter's records are stored is
+asked one level up, by :func:`spectral_nb.experiments.catalog.resolve_profile`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
 
 PROFILES: tuple[str, ...] = ("smoke", "quick", "paper")
+AUTO = "auto"
 ENV_VAR = "SPECTRAL_NB_PROFILE"
+
+T = TypeVar("T")
 
 
 def validate(profile: str) -> str:
@@ -24,46 +34,92 @@ def validate(profile: str) -> str:
     if profile not in PROFILES:
         raise ValueError(
             f"Unknown profile {profile!r}. Valid profiles: {', '.join(PROFILES)} "
-            "(or 'auto' where a notebook resolves it)."
+            f"(or {AUTO!r} where a notebook resolves it)."
         )
     return profile
 
 
-def resolve(profile: str = "auto", studies: Iterable[tuple[str, str]] = ()) -> str:
+def resolve(profile: str = AUTO, have_records: Callable[[], bool] | None = None) -> str:
     """The profile to run: the environment override, else ``profile`` with ``auto`` resolved.
 
-    Parameters
-    ----------
-    profile
-        ``smoke``, ``quick``, ``paper`` or ``auto``.
-    studies
-        ``(study, dataset)`` pairs a chapter needs (a probe counts as a study, named
-        ``probe_<name>``); ``auto`` picks ``paper`` when all their paper-profile records are
-        stored (or a GPU is visible), else ``quick``.
+    ``auto`` becomes ``paper`` when ``have_records()`` says every paper-profile record needed
+    is stored, else ``quick``.
     """
     chosen = os.environ.get(ENV_VAR) or profile
-    if chosen == "auto":
-        studies = tuple(studies)
-        if _gpu_available() or (studies and _paper_records_complete(studies)):
-            return "paper"
-        return "quick"
+    if chosen == AUTO:
+        return "paper" if have_records is not None and have_records() else "quick"
     return validate(chosen)
 
 
-def _paper_records_complete(studies: tuple[tuple[str, str], ...]) -> bool:
-    from .experiments.protocol.probes import PROBE_PREFIX, build_probe
-    from .experiments.protocol.studies import build_study
-    from .experiments.store import ResultsStore, default_root
-
-    store = ResultsStore(default_root("paper"))
-    for name, dataset in studies:
-        build = build_probe if name.startswith(PROBE_PREFIX) else build_study
-        if not all(store.has(name, spec) for spec in build(name, dataset, "paper").specs):
-            return False
-    return True
+def settings(table: Mapping[str, T], profile: str) -> T:
+    """``table[profile]``, or a ``ValueError`` naming the valid profiles."""
+    validate(profile)
+    return table[profile]
 
 
-def _gpu_available() -> bool:
-    import tensorflow as tf
+# ------------------------------------------------------------------ fully connected studies
+@dataclass(frozen=True)
+class StudySettings:
+    """Size of the paper's fully connected studies (and their probes) under one profile."""
 
-    return bool(tf.config.list_physical_devices("GPU"))
+    seeds: int
+    epochs: int
+    train_size: int | None  # first examples only (None: all)
+    test_size: int | None
+    conventions: tuple[str, ...]  # eigenvalue conventions of the spectral runs
+    max_points: int | None  # at most this many points per sweep, evenly spread (None: all)
+
+
+STUDY_SETTINGS: dict[str, StudySettings] = {
+    "smoke": StudySettings(1, 1, 2000, 1000, ("paper",), 2),
+    "quick": StudySettings(3, 5, None, None, ("paper",), 4),
+    "paper": StudySettings(5, 20, None, None, ("paper", "authors_code"), None),
+}
+# Under smoke and quick a probe keeps at most this many of its study's points (paper: its own).
+PROBE_REDUCED_POINTS = 2
+
+
+# ------------------------------------------------------------------ CNN chapter
+NATURAL_IMAGES: tuple[str, ...] = ("camera", "astronaut", "coffee", "chelsea", "brick", "grass")
+
+
+@dataclass(frozen=True)
+class CnnSettings:
+    """Sizes of the CNN chapter's studies under one profile."""
+
+    info_images: int  # Fashion-MNIST test images in the information-preservation study
+    natural_images: tuple[str, ...]
+    clf_datasets: tuple[str, ...]
+    clf_train: int  # training images (0: all)
+    clf_test: int
+    clf_epochs: int
+    clf_seeds: tuple[int, ...]
+    opt_train: int
+    opt_eval: int  # fixed training subset on which the loss curve is measured
+    opt_epochs: int
+    opt_evals_per_epoch: int
+    opt_seeds: tuple[int, ...]
+    opt_kernel_sizes: tuple[int, ...] = (3, 5)
+    filters: tuple[int, int] = (16, 32)
+    batch_size: int = 64
+
+
+CNN_SETTINGS: dict[str, CnnSettings] = {
+    "smoke": CnnSettings(
+        info_images=32, natural_images=("camera", "coffee"), clf_datasets=("fashion_mnist",),
+        clf_train=512, clf_test=512, clf_epochs=1, clf_seeds=(0,),
+        opt_train=512, opt_eval=256, opt_epochs=2, opt_evals_per_epoch=2, opt_seeds=(0,),
+        filters=(8, 16),
+    ),
+    "quick": CnnSettings(
+        info_images=500, natural_images=NATURAL_IMAGES, clf_datasets=("fashion_mnist",),
+        clf_train=10000, clf_test=5000, clf_epochs=4, clf_seeds=(0, 1),
+        opt_train=6000, opt_eval=1000, opt_epochs=4, opt_evals_per_epoch=4, opt_seeds=(0, 1),
+    ),
+    "paper": CnnSettings(
+        info_images=5000, natural_images=NATURAL_IMAGES,
+        clf_datasets=("fashion_mnist", "mnist"), clf_train=0, clf_test=0, clf_epochs=15,
+        clf_seeds=(0, 1, 2, 3, 4), opt_train=0, opt_eval=5000, opt_epochs=10,
+        opt_evals_per_epoch=10, opt_seeds=(0, 1, 2, 3, 4), filters=(32, 64), batch_size=128,
+    ),
+}

@@ -126,3 +126,28 @@ def test_paper_profile_sizes_are_the_papers():
     assert {(784, n, 10) for n in (20, 80, 100, 500, 800)} <= sizes
     perceptron = build_study("perceptron", "mnist", "paper")
     assert {s.seed for s in perceptron.specs} == set(range(5))
+
+
+def test_auto_profile_is_paper_only_with_the_records(monkeypatch):
+    monkeypatch.delenv("SPECTRAL_NB_PROFILE", raising=False)
+    assert resolve("auto") == "quick"
+    assert resolve("auto", lambda: False) == "quick"
+    assert resolve("auto", lambda: True) == "paper"
+    assert resolve("smoke", lambda: True) == "smoke"
+
+
+def test_profiles_module_is_a_leaf():
+    """profiles.py imports nothing from spectral_nb: every layer may import it."""
+    import ast
+    from pathlib import Path
+
+    import spectral_nb.profiles as profiles
+
+    tree = ast.parse(Path(profiles.__file__).read_text())
+    imported = [
+        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    ] + [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+         for alias in node.names]
+    assert not [name for name in imported if name.startswith(("spectral_nb", "."))]
+    levels = [node.level for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    assert not any(levels)

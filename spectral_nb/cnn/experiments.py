@@ -10,7 +10,7 @@ Three studies, each a function returning a :class:`pandas.DataFrame`:
   (:class:`~spectral_nb.cnn.SpectralConv2D`) filters, started from identical filters and trained
   with Adam on identical batches; epochs and seconds to reach the spatial model's final loss.
 
-Sizes of every study per profile are in :data:`SETTINGS`.
+Sizes of every study per profile are in :data:`spectral_nb.profiles.CNN_SETTINGS`.
 """
 
 from __future__ import annotations
@@ -26,67 +26,21 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+from ..profiles import CNN_SETTINGS, NATURAL_IMAGES, CnnSettings
+from ..profiles import settings as profile_settings
 from .conv import SpectralConv2D
 from .dft import spectral_pool, spectral_upsample
 from .pooling import SpectralPooling2D
 from .randomized import RandomizedResolution
 
-NATURAL_IMAGES: tuple[str, ...] = ("camera", "astronaut", "coffee", "chelsea", "brick", "grass")
 POOLINGS: tuple[str, ...] = ("max", "spectral", "spectral+rr")
 #: The paper's randomised-resolution schedule: c_m = alpha + (m / M)(beta - alpha).
 RR_ALPHA, RR_BETA = 0.30, 0.15
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Sizes of the chapter's studies for one profile."""
-
-    info_images: int  # Fashion-MNIST test images in the information-preservation study
-    natural_images: tuple[str, ...]
-    clf_datasets: tuple[str, ...]
-    clf_train: int  # training images (0: all)
-    clf_test: int
-    clf_epochs: int
-    clf_seeds: tuple[int, ...]
-    opt_train: int
-    opt_eval: int  # fixed training subset on which the loss curve is measured
-    opt_epochs: int
-    opt_evals_per_epoch: int
-    opt_seeds: tuple[int, ...]
-    opt_kernel_sizes: tuple[int, ...] = (3, 5)
-    filters: tuple[int, int] = (16, 32)
-    batch_size: int = 64
-
-
-SETTINGS: dict[str, Settings] = {
-    "smoke": Settings(
-        info_images=32, natural_images=("camera", "coffee"), clf_datasets=("fashion_mnist",),
-        clf_train=512, clf_test=512, clf_epochs=1, clf_seeds=(0,),
-        opt_train=512, opt_eval=256, opt_epochs=2, opt_evals_per_epoch=2, opt_seeds=(0,),
-        filters=(8, 16),
-    ),
-    "quick": Settings(
-        info_images=500, natural_images=NATURAL_IMAGES, clf_datasets=("fashion_mnist",),
-        clf_train=10000, clf_test=5000, clf_epochs=4, clf_seeds=(0, 1),
-        opt_train=6000, opt_eval=1000, opt_epochs=4, opt_evals_per_epoch=4, opt_seeds=(0, 1),
-    ),
-    "paper": Settings(
-        info_images=5000, natural_images=NATURAL_IMAGES,
-        clf_datasets=("fashion_mnist", "mnist"), clf_train=0, clf_test=0, clf_epochs=15,
-        clf_seeds=(0, 1, 2, 3, 4), opt_train=0, opt_eval=5000, opt_epochs=10,
-        opt_evals_per_epoch=10, opt_seeds=(0, 1, 2, 3, 4), filters=(32, 64), batch_size=128,
-    ),
-}
-
-
-def settings(profile: str) -> Settings:
-    """The :class:`Settings` of a resolved profile (``smoke``, ``quick`` or ``paper``)."""
-    try:
-        return SETTINGS[profile]
-    except KeyError:
-        raise ValueError(
-            f"Unknown profile {profile!r}; expected one of {list(SETTINGS)}."
-        ) from None
+def settings(profile: str) -> CnnSettings:
+    """The :class:`~spectral_nb.profiles.CnnSettings` of a resolved profile."""
+    return profile_settings(CNN_SETTINGS, profile)
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -319,7 +273,7 @@ class _EpochTimer(keras.callbacks.Callback):
 
 def classification_study(
     data: dict[str, tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]],
-    config: Settings,
+    config: CnnSettings,
     poolings: Sequence[str] = POOLINGS,
     learning_rate: float = 1e-3,
     progress: Callable[[str], None] | None = None,
@@ -472,7 +426,7 @@ def time_to_loss(curve: Curve, target: float, axis: str = "epochs") -> float:
 
 def optimisation_study(
     data: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
-    config: Settings,
+    config: CnnSettings,
     learning_rate: float = 1e-3,
     pooling: str = "max",
     progress: Callable[[str], None] | None = None,

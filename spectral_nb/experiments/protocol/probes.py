@@ -36,21 +36,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...profiles import validate
+from ...profiles import PROBE_REDUCED_POINTS, validate
 from .spec import RunSpec
 from .studies import (
     ARCHITECTURE_OF_STUDY,
-    PROFILE_SETTINGS,
     Study,
-    _points,
-    _spread,
+    SweepPoint,
     build_study,
+    nonlinear_point,
     specs_at_points,
+    spread,
+    study_points,
 )
 
 PROBE_PREFIX = "probe_"
-# Under smoke and quick a probe keeps at most this many sweep points (the paper profile all).
-REDUCED_POINTS = 2
 
 
 def _per_layer_budget(spec: RunSpec) -> RunSpec:
@@ -88,7 +87,7 @@ class Probe:
     regimes: tuple[str, ...]
     variants: tuple[tuple[str, Callable[[RunSpec], RunSpec]], ...]
     question: str
-    extra_points: tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...] = ()
+    extra_points: tuple[SweepPoint, ...] = ()
     points: tuple[str, ...] | None = None
 
     @property
@@ -98,10 +97,6 @@ class Probe:
     @property
     def architecture(self) -> str:
         return ARCHITECTURE_OF_STUDY[self.study]
-
-
-def _nonlinear_point(n2: int) -> tuple[str, tuple[int, ...], tuple[str, ...]]:
-    return (f"N2={n2}", (784, n2, 120, 10), ("linear", "relu"))
 
 
 _DIRECT = ("constrained", "unconstrained")
@@ -156,7 +151,7 @@ PROBE_DEFINITIONS: tuple[Probe, ...] = (
         "range", "nonlinear", ("constrained", "train_lambda"),
         (("N2 up to 4000", lambda s: s),),
         "Where do the non-linear curves that still rise at N2 = 2000 end if the sweep goes on?",
-        extra_points=(_nonlinear_point(3000), _nonlinear_point(4000)),
+        extra_points=(nonlinear_point(3000), nonlinear_point(4000)),
     ),
     Probe(
         "batch_size_deep", "deep", ("train_lambda",),
@@ -197,18 +192,18 @@ def comparison_specs(probe: Probe, dataset: str, profile: str) -> tuple[RunSpec,
     """The study's own runs the probe is compared with (same points, seeds and regimes)."""
     study = build_study(probe.study, dataset, profile)
     points = _probe_points(probe, profile)
-    labels = {label for label, _, _ in points}
+    labels = {point.label for point in points}
     return tuple(s for s in study.specs if _selected(probe, s) and s.tags["point"] in labels)
 
 
-def _probe_points(probe: Probe, profile: str) -> tuple:
+def _probe_points(probe: Probe, profile: str) -> tuple[SweepPoint, ...]:
     """The study points a probe re-runs: its chosen ones under paper, two otherwise."""
-    study_points = _spread(_points(probe.study), PROFILE_SETTINGS[profile].max_points)
+    points = study_points(probe.study, profile)
     if profile != "paper":
-        return _spread(study_points, REDUCED_POINTS)
+        return spread(points, PROBE_REDUCED_POINTS)
     if probe.points is None:
-        return study_points
-    chosen = tuple(p for p in study_points if p[0] in probe.points)
+        return points
+    chosen = tuple(p for p in points if p.label in probe.points)
     if len(chosen) != len(probe.points):
         raise ValueError(f"Probe {probe.name!r} names points its study lacks: {probe.points}.")
     return chosen

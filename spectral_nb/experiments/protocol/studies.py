@@ -17,9 +17,9 @@ logarithmic grid. Linear nets: AdaMax lr 0.03, batch 300; non-linear: lr 0.01, b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from ...profiles import validate
+from ...profiles import STUDY_SETTINGS, settings
 from .spec import DATASETS, RunSpec, constrained_twin
 
 STUDIES: tuple[str, ...] = ("perceptron", "wide", "deep", "nonlinear")
@@ -34,21 +34,12 @@ DEEP_POINTS: tuple[tuple[str, tuple[int, ...]], ...] = (
 NONLINEAR_GRID = (20, 50, 100, 200, 500, 1000, 2000)
 
 
-@dataclass(frozen=True)
-class ProfileSettings:
-    seeds: int
-    epochs: int
-    train_size: int | None
-    test_size: int | None
-    conventions: tuple[str, ...]
-    max_points: int | None  # keep at most this many points per sweep (evenly spread)
+class SweepPoint(NamedTuple):
+    """One network of a sweep: its label in tables, layer sizes and hidden activations."""
 
-
-PROFILE_SETTINGS = {
-    "smoke": ProfileSettings(1, 1, 2000, 1000, ("paper",), 2),
-    "quick": ProfileSettings(3, 5, None, None, ("paper",), 4),
-    "paper": ProfileSettings(5, 20, None, None, ("paper", "authors_code"), None),
-}
+    label: str
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -64,70 +55,79 @@ class Study:
         return len(self.specs)
 
 
-def _spread(points: tuple, keep: int | None) -> tuple:
+def spread(points: tuple[SweepPoint, ...], keep: int | None) -> tuple[SweepPoint, ...]:
+    """At most ``keep`` of ``points``, evenly spread and keeping both ends (``None``: all)."""
     if keep is None or len(points) <= keep:
         return points
     step = (len(points) - 1) / (keep - 1)
     return tuple(points[round(i * step)] for i in range(keep))
 
 
-def _points(name: str) -> tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...]:
+def nonlinear_point(n2: int) -> SweepPoint:
+    """The non-linear network 784 -> n2 (linear) -> 120 (ReLU) -> 10."""
+    return SweepPoint(f"N2={n2}", (784, n2, 120, 10), ("linear", "relu"))
+
+
+def sweep_points(name: str) -> tuple[SweepPoint, ...]:
+    """Every point of study ``name``'s sweep under the paper profile."""
     if name == "perceptron":
-        return (("784-10", (784, 10), ()),)
+        return (SweepPoint("784-10", (784, 10), ()),)
     if name == "wide":
-        return tuple((f"N2={n}", (784, n, 10), ("linear",)) for n in WIDE_GRID)
+        return tuple(SweepPoint(f"N2={n}", (784, n, 10), ("linear",)) for n in WIDE_GRID)
     if name == "deep":
         return tuple(
-            (f"{depth}:" + "-".join(map(str, sizes)), sizes, ("linear",) * (len(sizes) - 2))
+            SweepPoint(
+                f"{depth}:" + "-".join(map(str, sizes)), sizes, ("linear",) * (len(sizes) - 2)
+            )
             for depth, sizes in DEEP_POINTS
         )
     if name == "nonlinear":
-        return tuple(
-            (f"N2={n}", (784, n, 120, 10), ("linear", "relu")) for n in NONLINEAR_GRID
-        )
+        return tuple(nonlinear_point(n) for n in NONLINEAR_GRID)
     raise ValueError(f"Unknown study {name!r}; choose from {', '.join(STUDIES)}.")
+
+
+def study_points(name: str, profile: str) -> tuple[SweepPoint, ...]:
+    """The points of study ``name`` that ``profile`` runs."""
+    return spread(sweep_points(name), settings(STUDY_SETTINGS, profile).max_points)
 
 
 def build_study(name: str, dataset: str = "mnist", profile: str = "quick") -> Study:
     """The run specifications of study ``name`` on ``dataset`` under ``profile``."""
-    validate(profile)
-    settings = PROFILE_SETTINGS[profile]
-    points = _spread(_points(name), settings.max_points)
-    specs = specs_at_points(name, dataset, profile, points)
+    specs = specs_at_points(name, dataset, profile, study_points(name, profile))
     return Study(name=name, dataset=dataset, profile=profile, specs=specs)
 
 
 def specs_at_points(
     name: str, dataset: str, profile: str,
-    points: tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...],
+    points: tuple[SweepPoint, ...],
 ) -> tuple[RunSpec, ...]:
     """Every regime's runs of study ``name`` at ``points`` (label, sizes, activations).
 
-    Seeds, epochs, data subset and conventions come from ``profile``; the learning rate
+    Seeds, epochs, data subset and conventions come from ``profile`` (see
+    :data:`spectral_nb.profiles.STUDY_SETTINGS`); the learning rate
     and batch size from the study (non-linear nets: 0.01 and 800, linear: 0.03 and 300).
     """
-    validate(profile)
     if dataset not in DATASETS:
         raise ValueError(f"Unknown dataset {dataset!r}; choose from {DATASETS}.")
-    settings = PROFILE_SETTINGS[profile]
+    size = settings(STUDY_SETTINGS, profile)
     nonlinear = name == "nonlinear"
     specs: list[RunSpec] = []
     for label, sizes, activations in points:
-        for seed in range(settings.seeds):
+        for seed in range(size.seeds):
             base = RunSpec(
                 dataset=dataset, sizes=sizes, hidden_activations=activations,
                 regime="train_lambda", seed=seed,
                 learning_rate=0.01 if nonlinear else 0.03,
                 batch_size=800 if nonlinear else 300,
-                epochs=settings.epochs, train_size=settings.train_size,
-                test_size=settings.test_size,
+                epochs=size.epochs, train_size=size.train_size,
+                test_size=size.test_size,
             )
             tags: dict[str, Any] = {
                 "study": name, "point": label,
                 "eigenvalues": base.trainable_parameter_count(),
                 "hidden_sizes": list(sizes[1:-1]),
             }
-            for convention in settings.conventions:
+            for convention in size.conventions:
                 for regime in ("train_lambda", "train_lambda_phi"):
                     specs.append(base.replace(regime=regime, convention=convention, tags=tags))
             specs.append(constrained_twin(base).replace(tags=tags))
