@@ -123,3 +123,34 @@ CNN_SETTINGS: dict[str, CnnSettings] = {
         opt_evals_per_epoch=10, opt_seeds=(0, 1, 2, 3, 4), filters=(32, 64), batch_size=128,
     ),
 }
+
+
+# ------------------------------------------------------------------ pruning chapter
+@dataclass(frozen=True)
+class PruningSettings:
+    """Sizes of the pruning chapter's studies (Buffoni et al. 2022) under one profile."""
+
+    seeds: int
+    epochs: int  # of every first training
+    retrain_epochs: int  # of every training after pruning
+    train_size: int | None  # first examples only (None: all)
+    test_size: int | None
+    fractions: tuple[float, ...]  # shares of each hidden layer's nodes removed, 0 first
+    retrain_fractions: tuple[float, ...]  # where the pre-training strategy trains the pruned net
+    deep_retrain_fractions: tuple[float, ...]  # where the 3-hidden-layer nets are retrained
+
+
+_PRUNING_FRACTIONS = tuple(round(0.05 * k, 2) for k in range(20))  # 0, 5 %, ..., 95 %
+
+PRUNING_SETTINGS: dict[str, PruningSettings] = {
+    "smoke": PruningSettings(1, 1, 1, 2000, 1000, (0.0, 0.5, 0.7, 0.9), (0.5,), (0.7,)),
+    "quick": PruningSettings(
+        2, 5, 5, None, None, (*(round(0.1 * k, 1) for k in range(10)), 0.95),
+        (0.3, 0.5, 0.7, 0.9), (0.7,),
+    ),
+    # the pre-training strategy retrains at every 10 % and at 95 % (each is a training run)
+    "paper": PruningSettings(
+        5, 20, 20, None, None, _PRUNING_FRACTIONS,
+        (*(round(0.1 * k, 1) for k in range(1, 10)), 0.95), (0.7,),
+    ),
+}

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import keras
 
 from ..layers import ConstrainedDense, ScaledTanh, Spectral
+from .errors import PruningError
 
 DENSE_LIKE: tuple[type, ...] = (Spectral, ConstrainedDense, keras.layers.Dense)
 # Layers between two dense-like layers that act on every node separately (and keep no
@@ -49,14 +50,6 @@ NODEWISE: tuple[type, ...] = (
 )
 # Activations that couple the nodes of a layer (removing one changes the others' outputs).
 COUPLING_ACTIVATIONS: frozenset[str] = frozenset({"softmax", "log_softmax"})
-
-
-class PruningError(ValueError):
-    """A model, a fraction or a ranking that cannot be pruned, with the reason and the fix."""
-
-
-class EmptyLayerError(PruningError):
-    """A fraction that would remove every node of a hidden layer."""
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,8 @@ import keras
 import numpy as np
 
 from ..layers import ConstrainedDense, Spectral
-from .chain import Chain, PruningError, model_chain
+from .chain import Chain, model_chain
+from .errors import PruningError
 
 RANKINGS: tuple[str, ...] = ("eigenvalue", "connectivity", "random")
 COMBINE_RULES: tuple[str, ...] = ("product", "out", "in")

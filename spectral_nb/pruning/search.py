@@ -23,7 +23,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from .chain import EmptyLayerError, PruningError
+from .errors import EmptyLayerError, PruningError
 from .selection import check_fraction
 from .surgery import prune
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .chain import EmptyLayerError, PruningError
+from .errors import EmptyLayerError, PruningError
 
 SCOPES: tuple[str, ...] = ("layer", "global")
 Fraction = float | Mapping[str, float] | Sequence[float]

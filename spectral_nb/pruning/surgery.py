@@ -43,7 +43,8 @@ import numpy as np
 
 from ..layers import ConstrainedDense, Spectral
 from ..layers._init_utils import ArrayInitializer
-from .chain import Chain, PruningError, model_chain
+from .chain import Chain, model_chain
+from .errors import PruningError
 from .scores import chain_scores
 from .selection import Fraction, check_fraction, keep_masks, layer_fractions
 
