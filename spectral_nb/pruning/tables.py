@@ -1,0 +1,207 @@
+"""Pruning records as frames, the paper's numbers beside ours, and the chapter's findings.
+
+A record (:func:`spectral_nb.pruning.training.train_group`) holds, for one trained network,
+the test accuracy at every fraction under every ranking of its strategy, and the accuracies
+of the networks trained again after pruning. :func:`curves_frame` flattens them into one row
+per (record, curve, fraction); :func:`curve_summary` gives each curve's mean over seeds and
+its *semi-dispersion*, half the range ``(max - min) / 2``, the spread the paper shades.
+
+The curves (:data:`CURVES`) are named by what was trained, how it was ranked and whether it
+was trained again; the four of the paper's Fig. 3 (with our random control) are
+:data:`MAIN_CURVES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+
+class Curve(NamedTuple):
+    """One accuracy-against-fraction curve: a strategy, a ranking, retrained or not."""
+
+    strategy: str
+    ranking: str
+    retrained: bool
+    label: str
+
+
+CURVES: dict[str, Curve] = {
+    "post": Curve("post", "eigenvalue", False, "spectral, post-training (eigenvalue)"),
+    "pre": Curve("pre", "eigenvalue", True, "spectral, pre-training (eigenvalue), retrained"),
+    "dense": Curve("dense", "connectivity", False, "direct space (connectivity)"),
+    "random": Curve("post", "random", False, "spectral, post-training, random nodes"),
+    "post_connectivity": Curve("post", "connectivity", False,
+                               "spectral, post-training (connectivity)"),
+    "post_eigenvalue_out": Curve("post", "eigenvalue_out", False,
+                                 "spectral, post-training (output eigenvalue only)"),
+    "post_eigenvalue_in": Curve("post", "eigenvalue_in", False,
+                                "spectral, post-training (input eigenvalue only)"),
+    "pre_not_retrained": Curve("pre", "eigenvalue", False,
+                               "spectral, eigenvalues only (eigenvalue), not retrained"),
+    "dense_random": Curve("dense", "random", False, "direct space, random nodes"),
+    "post_retrained": Curve("post", "eigenvalue", True,
+                            "spectral, post-training (eigenvalue), retrained"),
+    "dense_retrained": Curve("dense", "connectivity", True,
+                             "direct space (connectivity), retrained"),
+}
+MAIN_CURVES: tuple[str, ...] = ("post", "pre", "dense", "random")
+
+# Buffoni et al. (2022), Fashion-MNIST, ReLU, test accuracy in % (the numbers the paper
+# states in its text; its Fig. 3 curves are not tabulated).
+PAPER_UNPRUNED_ONE_HIDDEN: dict[str, float] = {
+    "dense": 89.8,  # direct space
+    "post": 89.6,  # spectral, eigenvalues and eigenvectors trained
+    "pre_not_retrained": 88.8,  # spectral, eigenvalues only
+}
+PAPER_THREE_HIDDEN_AT_70: dict[str, float] = {
+    "dense": 10.0,  # "about 10 %": magnitude-pruned dense nodes
+    "post": 67.0,  # spectral ranking
+    "post_retrained": 88.0,  # eigenvectors retrained after pruning
+}
+PAPER_FRACTION = 0.7
+
+
+def curves_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per record, curve and fraction: accuracy in % and the record's labels."""
+    rows = []
+    for record in records:
+        spec = record["spec"]
+        common = {
+            "dataset": spec["dataset"],
+            "study": record.get("study", spec.get("tags", {}).get("study", "")),
+            "network": "-".join(map(str, spec["sizes"])),
+            "seed": spec["seed"],
+        }
+        for name, curve in CURVES.items():
+            if curve.strategy != spec["strategy"]:
+                continue
+            if curve.retrained:
+                retrained = record["retrained"]
+                points = zip(retrained["fractions"], retrained["final_test_accuracy"],
+                             strict=True)
+            elif curve.ranking in record["test_accuracy"]:
+                points = zip(record["fractions"], record["test_accuracy"][curve.ranking],
+                             strict=True)
+            else:
+                continue
+            for fraction, value in points:
+                rows.append({**common, "curve": name, "fraction": float(fraction),
+                             "accuracy": 100.0 * float(value)})
+    if not rows:
+        raise ValueError("No pruning records to tabulate; run the pruning studies first.")
+    return pd.DataFrame(rows)
+
+
+def curve_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mean, semi-dispersion ``(max - min) / 2``, standard deviation and seed count of each
+    curve at each fraction (index: dataset, network, curve, fraction)."""
+    grouped = frame.groupby(["dataset", "network", "curve", "fraction"])["accuracy"]
+    summary = grouped.agg(["mean", "min", "max", "std", "count"])
+    summary["semi_dispersion"] = (summary["max"] - summary["min"]) / 2
+    summary["std"] = summary["std"].fillna(0.0)
+    return summary.rename(columns={"count": "seeds"})
+
+
+def curve(summary: pd.DataFrame, dataset: str, network: str, name: str) -> pd.DataFrame:
+    """One curve of the summary, indexed by fraction."""
+    try:
+        return summary.loc[(dataset, network, name)]
+    except KeyError:
+        raise KeyError(
+            f"No curve {name!r} for {dataset} {network}; present: "
+            f"{sorted(set(summary.index.droplevel('fraction')))}"
+        ) from None
+
+
+def value_at(summary: pd.DataFrame, dataset: str, network: str, name: str,
+             fraction: float) -> pd.Series:
+    """Mean and spread of one curve at one fraction."""
+    part = curve(summary, dataset, network, name)
+    matches = part.index[np.isclose(part.index, fraction)]
+    if len(matches) == 0:
+        raise KeyError(f"Curve {name!r} has no point at {fraction}; it has {list(part.index)}.")
+    return part.loc[matches[0]]
+
+
+def largest_fraction_within(summary: pd.DataFrame, dataset: str, network: str, name: str,
+                            drop: float) -> float:
+    """The largest fraction at which the curve's mean is at most ``drop`` points below its
+    own unpruned mean (every smaller fraction need not qualify; this is the last one)."""
+    part = curve(summary, dataset, network, name)
+    reference = part["mean"].iloc[0]
+    within = part.index[part["mean"] >= reference - drop]
+    return float(within.max())
+
+
+def _pm(row: pd.Series, digits: int = 1) -> str:
+    return f"{row['mean']:.{digits}f} ± {row['semi_dispersion']:.{digits}f}"
+
+
+def paper_comparison(summary: pd.DataFrame, dataset: str = "fashion_mnist") -> pd.DataFrame:
+    """The paper's stated numbers beside ours (mean ± semi-dispersion over seeds, in %)."""
+    rows = []
+    one, three = "784-500-10", "784-500-500-500-10"
+    for name, paper in PAPER_UNPRUNED_ONE_HIDDEN.items():
+        ours = value_at(summary, dataset, one, name, 0.0)
+        rows.append(_comparison_row(f"{one}, unpruned", CURVES[name].label, paper, ours))
+    for name, paper in PAPER_THREE_HIDDEN_AT_70.items():
+        try:
+            ours = value_at(summary, dataset, three, name, PAPER_FRACTION)
+        except KeyError:
+            continue
+        rows.append(
+            _comparison_row(f"{three}, {PAPER_FRACTION:.0%} of nodes removed",
+                            CURVES[name].label, paper, ours)
+        )
+    return pd.DataFrame(rows).set_index(["network", "network trained and ranked"])
+
+
+def _comparison_row(network: str, label: str, paper: float, ours: pd.Series) -> dict[str, Any]:
+    return {
+        "network": network,
+        "network trained and ranked": label,
+        "paper (%)": f"{paper:.1f}",
+        "ours (%)": _pm(ours),
+        "ours − paper": f"{ours['mean'] - paper:+.1f}",
+    }
+
+
+def curves_display(summary: pd.DataFrame, dataset: str, network: str,
+                   names: Sequence[str] = MAIN_CURVES,
+                   fractions: Sequence[float] | None = None) -> pd.DataFrame:
+    """A fraction-by-curve table of ``mean ± semi-dispersion`` (in %), for the page."""
+    columns = {}
+    for name in names:
+        part = curve(summary, dataset, network, name)
+        columns[CURVES[name].label] = part.apply(_pm, axis=1)
+    table = pd.DataFrame(columns)
+    if fractions is not None:
+        keep = [f for f in table.index if any(np.isclose(f, fractions))]
+        table = table.loc[keep]
+    table.index = [f"{f:.0%}" for f in table.index]
+    table.index.name = "nodes removed"
+    return table.fillna("–")
+
+
+def record_description(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Seeds, epochs, examples and devices of a set of records (for the page's note)."""
+    specs = [r["spec"] for r in records]
+    return {
+        "runs": len(records),
+        "seeds": len({s["seed"] for s in specs}),
+        "epochs": sorted({s["epochs"] for s in specs}),
+        "retrain_epochs": sorted({s["retrain_epochs"] for s in specs}),
+        "train_examples": _size(specs, "train_size", 60_000),
+        "test_examples": _size(specs, "test_size", 10_000),
+        "devices": ", ".join(sorted({str(r.get("device", "unknown")) for r in records})),
+        "wall_time_h": sum(float(r.get("wall_time_s", 0.0)) for r in records) / 3600,
+    }
+
+
+def _size(specs: Sequence[Mapping[str, Any]], key: str, full: int) -> str:
+    values = sorted({s[key] or full for s in specs})
+    return ", ".join(f"{v:,}" for v in values)
