@@ -6,7 +6,7 @@ import pytest
 
 from spectral_nb.experiments.protocol.spec import RunSpec, SpecError
 from spectral_nb.pruning.spec import PruningSpec
-from spectral_nb.pruning.study import STUDIES, build
+from spectral_nb.pruning.study import PLANS, STUDIES, build
 
 
 def _spec(**changes):
@@ -75,9 +75,9 @@ def test_studies_per_profile(profile):
     for spec in one.specs:
         assert spec.fractions[0] == 0.0
         assert (spec.retrain_fractions[:1] == (0.0,)) == (spec.strategy == "pre")
-        assert spec.tags["study"] == "pruning_one_hidden"
+        assert spec.tags["network"] == "784-500-10"
     deep = build("pruning_three_hidden", "fashion_mnist", profile)
-    assert {s.sizes for s in deep.specs} == {STUDIES["pruning_three_hidden"][0]}
+    assert {s.sizes for s in deep.specs} == {PLANS["pruning_three_hidden"].sizes}
     assert all(s.retrain_fractions == (0.7,) for s in deep.specs)
 
 
@@ -89,3 +89,18 @@ def test_paper_profile_is_the_papers_protocol():
     assert spec.fractions[-1] == 0.95 and len(spec.fractions) == 20
     with pytest.raises(ValueError, match="Unknown pruning study"):
         build("pruning_other", "mnist", "paper")
+    with pytest.raises(ValueError, match="fashion_mnist only"):
+        build("pruning_three_hidden", "mnist", "paper")
+    assert set(STUDIES) == set(PLANS) and all(n.startswith("pruning_") for n in STUDIES)
+
+
+def test_registered_with_the_experiments_package():
+    from spectral_nb.experiments import catalog, kinds
+
+    study = catalog.build("pruning_variants", "fashion_mnist", "smoke")
+    assert "pruning_one_hidden" in catalog.names()
+    kind = kinds.kind_of(study.specs[0])
+    assert kind.name == "pruning" and kind.spec_class() is PruningSpec
+    record = {"kind": "pruning", "spec": study.specs[0].to_dict()}
+    assert kinds.spec_of_record(record) == study.specs[0]
+    assert kind.estimate_seconds(study.specs) > 0

@@ -84,6 +84,7 @@ KINDS: dict[str, RunKind] = {
         max_group=10,
         estimate="spectral_nb.experiments.records:estimate_seconds",
     ),
+    "pruning": RunKind("pruning", "spectral_nb.pruning.spec:PruningSpec", "spectral_nb.pruning.training:train_group", "spectral_nb.pruning.spec:group_key", 5, "spectral_nb.pruning.spec:estimate_seconds"),  # noqa: E501
 }
 
 

@@ -21,7 +21,7 @@ removes a superset of a smaller one's nodes (as for the other rankings).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
@@ -29,22 +29,15 @@ import numpy as np
 
 from ..experiments.engine.tensors import Dataset, load_dataset
 from ..experiments.engine.trainer import RunResult, train_runs
-from ..experiments.engine.trainer import group_key as engine_group_key
 from ..experiments.provenance import provenance
 from ..layers import ScaledTanh, Spectral
 from .scores import layer_parameters, node_scores
 from .search import accuracy
-from .spec import PRUNE_ARGUMENTS, RANDOM_SEED_OFFSET, PruningSpec
+from .spec import PRUNE_ARGUMENTS, RANDOM_SEED_OFFSET, PruningSpec, group_key
 from .surgery import prune
 
 MAX_GROUP = 10
 SCORE_DIGITS = 6  # significant digits of the node scores kept in a record
-
-
-def group_key(spec: PruningSpec) -> Hashable:
-    """Specs with equal keys share one engine program for their base runs."""
-    return ("pruning", engine_group_key(spec.base_run()), spec.fractions,
-            spec.retrain_fractions, spec.retrain_epochs)
 
 
 def keras_model(sizes: Sequence[int], activations: Sequence[str],
