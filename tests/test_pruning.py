@@ -10,6 +10,7 @@ import spectral_nb
 from spectral_nb import ConstrainedDense, ScaledTanh, Spectral, retract
 from spectral_nb.pruning import PruningError, keep_masks, node_scores, prune, remove_nodes
 from spectral_nb.pruning.chain import DENSE_LIKE, model_chain
+from spectral_nb.pruning.surgery import silenced_model
 
 
 def _x(n=32, d=12, seed=0):
@@ -118,6 +119,7 @@ def test_pruned_model_equals_original_with_removed_nodes_zeroed(name, rank):
     x = _inputs(model)
     expected = _masked_reference(model, masks)(x)
     np.testing.assert_allclose(pruned(x), expected, rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(silenced_model(model, masks)(x), expected, rtol=1e-6, atol=1e-7)
     # the masks matter: the unmasked original differs, so the check above could fail
     assert np.max(np.abs(np.asarray(model(x)) - np.asarray(expected))) > 1e-4
     # the nodes are gone, not zeroed: every hidden layer is smaller, the output layer is not

@@ -26,6 +26,7 @@ _LAZY = {
     "keep_masks": ".selection",
     "prune": ".surgery",
     "remove_nodes": ".surgery",
+    "silenced_model": ".surgery",
     "SearchResult": ".search",
     "Split": ".search",
     "accuracy": ".search",

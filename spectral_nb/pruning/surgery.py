@@ -43,7 +43,7 @@ import numpy as np
 
 from ..layers import ConstrainedDense, Spectral
 from ..layers._init_utils import ArrayInitializer
-from .chain import Chain, model_chain
+from .chain import DENSE_LIKE, Chain, model_chain
 from .errors import PruningError
 from .scores import chain_scores
 from .selection import Fraction, check_fraction, keep_masks, layer_fractions
@@ -209,6 +209,24 @@ def _checked_masks(
             )
         masks[layer.name] = mask
     return masks
+
+
+def silenced_model(model: keras.Model, keep: Mapping[str, Any]) -> keras.Model:
+    """The reference pruning must equal: ``model``'s own layers (shared, not copied) with the
+    outputs of the nodes ``keep`` marks False multiplied by zero just before the layer that
+    reads them."""
+    chain = model_chain(model)
+    masks = _checked_masks(chain, keep, [layer.name for layer in chain.hidden])
+    inputs = _input_spec(model)
+    h, pending = inputs, None
+    for layer in chain.layers:
+        if pending is not None and isinstance(layer, DENSE_LIKE):
+            h = h * keras.ops.convert_to_tensor(pending.astype("float32"))
+            pending = None
+        h = layer(h)
+        if layer.name in masks:
+            pending = masks[layer.name]
+    return keras.Model(inputs, h, name=f"{model.name}_silenced")
 
 
 def prune(

@@ -26,27 +26,39 @@ class Curve(NamedTuple):
     strategy: str
     ranking: str
     retrained: bool
-    label: str
+    label: str  # for legends
+    short: str  # for table columns
 
 
 CURVES: dict[str, Curve] = {
-    "post": Curve("post", "eigenvalue", False, "spectral, post-training (eigenvalue)"),
-    "pre": Curve("pre", "eigenvalue", True, "spectral, pre-training (eigenvalue), retrained"),
-    "dense": Curve("dense", "connectivity", False, "direct space (connectivity)"),
-    "random": Curve("post", "random", False, "spectral, post-training, random nodes"),
+    "post": Curve("post", "eigenvalue", False, "spectral, post-training (eigenvalue)",
+                  "post-training"),
+    "pre": Curve("pre", "eigenvalue", True, "spectral, pre-training (eigenvalue), retrained",
+                 "pre-training, retrained"),
+    "dense": Curve("dense", "connectivity", False, "direct space (connectivity)",
+                   "direct space"),
+    "random": Curve("post", "random", False, "spectral, post-training, random nodes",
+                    "random nodes"),
     "post_connectivity": Curve("post", "connectivity", False,
-                               "spectral, post-training (connectivity)"),
+                               "spectral, post-training (connectivity)",
+                               "post-training, connectivity"),
     "post_eigenvalue_out": Curve("post", "eigenvalue_out", False,
-                                 "spectral, post-training (output eigenvalue only)"),
+                                 "spectral, post-training (output eigenvalue only)",
+                                 "post-training, output eigenvalue"),
     "post_eigenvalue_in": Curve("post", "eigenvalue_in", False,
-                                "spectral, post-training (input eigenvalue only)"),
+                                "spectral, post-training (input eigenvalue only)",
+                                "post-training, input eigenvalue"),
     "pre_not_retrained": Curve("pre", "eigenvalue", False,
-                               "spectral, eigenvalues only (eigenvalue), not retrained"),
-    "dense_random": Curve("dense", "random", False, "direct space, random nodes"),
+                               "spectral, eigenvalues only (eigenvalue), not retrained",
+                               "eigenvalues only"),
+    "dense_random": Curve("dense", "random", False, "direct space, random nodes",
+                          "direct space, random nodes"),
     "post_retrained": Curve("post", "eigenvalue", True,
-                            "spectral, post-training (eigenvalue), retrained"),
+                            "spectral, post-training (eigenvalue), retrained",
+                            "post-training, retrained"),
     "dense_retrained": Curve("dense", "connectivity", True,
-                             "direct space (connectivity), retrained"),
+                             "direct space (connectivity), retrained",
+                             "direct space, retrained"),
 }
 MAIN_CURVES: tuple[str, ...] = ("post", "pre", "dense", "random")
 
@@ -129,12 +141,13 @@ def value_at(summary: pd.DataFrame, dataset: str, network: str, name: str,
 
 def largest_fraction_within(summary: pd.DataFrame, dataset: str, network: str, name: str,
                             drop: float) -> float:
-    """The largest fraction at which the curve's mean is at most ``drop`` points below its
-    own unpruned mean (every smaller fraction need not qualify; this is the last one)."""
+    """How far the curve goes while its mean stays at most ``drop`` points below its own
+    unpruned mean: the fraction before the first one that falls further (0 if the first
+    pruned point already does)."""
     part = curve(summary, dataset, network, name)
-    reference = part["mean"].iloc[0]
-    within = part.index[part["mean"] >= reference - drop]
-    return float(within.max())
+    within = (part["mean"] >= part["mean"].iloc[0] - drop).to_numpy()
+    stop = len(within) if within.all() else int(np.argmin(within))
+    return float(part.index[max(stop - 1, 0)])
 
 
 def _pm(row: pd.Series, digits: int = 1) -> str:
@@ -147,23 +160,23 @@ def paper_comparison(summary: pd.DataFrame, dataset: str = "fashion_mnist") -> p
     one, three = "784-500-10", "784-500-500-500-10"
     for name, paper in PAPER_UNPRUNED_ONE_HIDDEN.items():
         ours = value_at(summary, dataset, one, name, 0.0)
-        rows.append(_comparison_row(f"{one}, unpruned", CURVES[name].label, paper, ours))
+        rows.append(_comparison_row(f"{one}, unpruned", CURVES[name].short, paper, ours))
     for name, paper in PAPER_THREE_HIDDEN_AT_70.items():
         try:
             ours = value_at(summary, dataset, three, name, PAPER_FRACTION)
         except KeyError:
             continue
         rows.append(
-            _comparison_row(f"{three}, {PAPER_FRACTION:.0%} of nodes removed",
-                            CURVES[name].label, paper, ours)
+            _comparison_row(f"{three}, {PAPER_FRACTION:.0%} removed",
+                            CURVES[name].short, paper, ours)
         )
-    return pd.DataFrame(rows).set_index(["network", "network trained and ranked"])
+    return pd.DataFrame(rows).set_index(["network", "trained and ranked"])
 
 
 def _comparison_row(network: str, label: str, paper: float, ours: pd.Series) -> dict[str, Any]:
     return {
         "network": network,
-        "network trained and ranked": label,
+        "trained and ranked": label,
         "paper (%)": f"{paper:.1f}",
         "ours (%)": _pm(ours),
         "ours − paper": f"{ours['mean'] - paper:+.1f}",
@@ -177,7 +190,7 @@ def curves_display(summary: pd.DataFrame, dataset: str, network: str,
     columns = {}
     for name in names:
         part = curve(summary, dataset, network, name)
-        columns[CURVES[name].label] = part.apply(_pm, axis=1)
+        columns[CURVES[name].short] = part.apply(_pm, axis=1)
     table = pd.DataFrame(columns)
     if fractions is not None:
         keep = [f for f in table.index if any(np.isclose(f, fractions))]
@@ -205,3 +218,97 @@ def record_description(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 def _size(specs: Sequence[Mapping[str, Any]], key: str, full: int) -> str:
     values = sorted({s[key] or full for s in specs})
     return ", ".join(f"{v:,}" for v in values)
+
+
+# ------------------------------------------------------------------ findings for the prose
+def compare(value: float, other: float, unit: str = "points") -> str:
+    """``value`` against ``other`` in words: "2.3 points above", "0.4 points below" or
+    "level with" (within 0.05)."""
+    gap = value - other
+    if abs(gap) < 0.05:
+        return "level with"
+    return f"{abs(gap):.1f} {unit} {'above' if gap > 0 else 'below'}"
+
+
+def findings(summary: pd.DataFrame, dataset: str, network: str, names: Sequence[str],
+             tolerance: float, fractions: Sequence[float]) -> dict[str, str]:
+    """Numbers and comparisons of the curves ``names``, as strings for ``glue``.
+
+    Keys: ``<curve>_unpruned`` (mean accuracy at 0 %), ``<curve>_within`` (the largest
+    fraction within ``tolerance`` points of the curve's own unpruned mean),
+    ``<curve>_at<pct>`` (mean at each of ``fractions``, "–" where the curve has no point)
+    and, for every other curve, ``<curve>_vs_<other>_at<pct>`` (``compare`` of the two means,
+    "–" where either has no point).
+    """
+    out: dict[str, str] = {}
+    means: dict[tuple[str, float], float] = {}
+    for name in names:
+        part = curve(summary, dataset, network, name)
+        out[f"{name}_unpruned"] = f"{part['mean'].iloc[0]:.1f}"
+        if np.isclose(part.index[0], 0.0) and len(part) > 1:
+            within = largest_fraction_within(summary, dataset, network, name, tolerance)
+            out[f"{name}_within"] = f"{within:.0%}"
+        for fraction in fractions:
+            key = f"{name}_at{round(100 * fraction)}"
+            try:
+                row = value_at(summary, dataset, network, name, fraction)
+            except KeyError:
+                out[key] = "–"  # this profile has no point there (e.g. no retraining)
+                continue
+            means[(name, fraction)] = float(row["mean"])
+            out[key] = f"{row['mean']:.1f}"
+    for name in names:
+        for other in names:
+            for fraction in fractions:
+                if other == name:
+                    continue
+                pair = means.get((name, fraction)), means.get((other, fraction))
+                out[f"{name}_vs_{other}_at{round(100 * fraction)}"] = (
+                    "–" if None in pair else compare(*pair)
+                )
+    return out
+
+
+VARIANT_LABELS: dict[tuple[str, str], str] = {
+    ("pre", "paper"): "eigenvalues only, paper's convention",
+    ("pre", "authors_code"): "eigenvalues only, authors' code convention",
+    ("post", "paper"): "eigenvalues and eigenvectors, paper's convention",
+    ("post", "authors_code"): "eigenvalues and eigenvectors, authors' code convention",
+    ("dense", "paper"): "direct space (weights and biases)",
+}
+PAPER_UNPRUNED_BY_STRATEGY = {"pre": 88.8, "post": 89.6, "dense": 89.8}
+
+
+def variants_display(records: Iterable[Mapping[str, Any]], fraction: float = PAPER_FRACTION
+                     ) -> pd.DataFrame:
+    """Unpruned accuracy and accuracy at ``fraction`` (own ranking, no retraining) of every
+    trained network of ``records``, by strategy, convention and learning rate, beside the
+    paper's unpruned value (Fashion-MNIST, 784-500-10)."""
+    rows = []
+    for record in records:
+        spec = record["spec"]
+        ranking = "connectivity" if spec["strategy"] == "dense" else "eigenvalue"
+        accuracies = record["test_accuracy"][ranking]
+        index = int(np.argmin(np.abs(np.asarray(record["fractions"]) - fraction)))
+        rows.append({
+            "network trained": VARIANT_LABELS[(spec["strategy"], spec["convention"])],
+            "learning rate": spec["learning_rate"],
+            "strategy": spec["strategy"],
+            "unpruned": 100 * accuracies[0],
+            "pruned": 100 * accuracies[index],
+        })
+    frame = pd.DataFrame(rows)
+    grouped = frame.groupby(["network trained", "learning rate", "strategy"])
+
+    def pm(values: pd.Series) -> str:
+        return f"{values.mean():.1f} ± {(values.max() - values.min()) / 2:.1f}"
+
+    table = grouped.agg(unpruned=("unpruned", pm), pruned=("pruned", pm), seeds=("pruned", "size"))
+    table["paper, unpruned"] = [
+        f"{PAPER_UNPRUNED_BY_STRATEGY[strategy]:.1f}" for *_, strategy in table.index
+    ]
+    table = table.droplevel("strategy")
+    return table.rename(columns={
+        "unpruned": "unpruned (%)", "pruned": f"{fraction:.0%} removed (%)",
+        "paper, unpruned": "paper, unpruned (%)",
+    })
