@@ -114,12 +114,11 @@ def print_protocol_cost() -> None:
 
     store = ResultsStore(default_root("paper"))
     for datasets in (("mnist",), ("mnist", "fashion_mnist")):
-        studies = [(n, d) for d in datasets for n in STUDIES]
-        specs = [s for n, d in studies for s in build_study(n, d, "paper").specs]
-        recorded = [
-            store.read(n, s)["wall_time_s"]
-            for n, d in studies for s in build_study(n, d, "paper").specs if store.has(n, s)
-        ]
+        # distinct runs: a run two studies share is trained (and recorded) once
+        specs = list({
+            s.hash: s for d in datasets for n in STUDIES for s in build_study(n, d, "paper").specs
+        }.values())
+        recorded = [store.read(s)["wall_time_s"] for s in specs if store.has(s)]
         cost = protocol_cost(specs, recorded)
         print(
             f"paper protocol, {' + '.join(datasets)}: {cost.runs} runs, "
