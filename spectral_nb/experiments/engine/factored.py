@@ -15,7 +15,8 @@ those products through ``phi`` instead (:class:`FrozenEigenvectorKernel`):
   ``K b = phi (s * b)``, at the cost of a product with ``phi`` alone;
 - ``lam_in`` frozen but not constant (the paper's first layer of a multi-layer net):
   ``K b = lam_in * (phi b) - phi (lam_out * b)``, one product of ``phi`` against ``b`` and
-  ``lam_out * b`` side by side, so ``phi`` is read from memory once per product; and
+  ``lam_out * b`` side by side, so ``phi`` is read from memory once per product (a thin
+  product is bound by that reading); and
   ``a K = (lam_in * a) phi - (a phi) * lam_out``;
 - a wide ``b`` (more than :data:`THIN_OUTPUTS` columns, the non-linear network's 120) makes
   ``K b`` bound by arithmetic, which the side-by-side form doubles: there ``K`` is built with
