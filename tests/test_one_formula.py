@@ -19,8 +19,6 @@ from spectral_nb.operators import spectral_kernel
 
 PACKAGE = Path(__file__).resolve().parents[1] / "spectral_nb"
 HOME = PACKAGE / "operators" / "compact.py"
-# Copies whose owner switches them to spectral_kernel at merge time; empty this set then.
-PENDING = {"experiments/records.py"}
 
 IN_EIGENVALUES = re.compile(r"(lam|lambda|eigenvalues?)_?in\b|constant_in", re.IGNORECASE)
 OUT_EIGENVALUES = re.compile(r"(lam|lambda|eigenvalues?)_?out\b", re.IGNORECASE)
@@ -135,13 +133,10 @@ def test_the_formula_is_written_only_in_operators_compact():
         found = formula_copies(path.read_text())
         if found:
             copies[path.relative_to(PACKAGE).as_posix()] = found
-    unexpected = {name: lines for name, lines in copies.items() if name not in PENDING}
-    assert not unexpected, (
-        f"The spectral kernel formula is written again in {unexpected} (file: line numbers); "
+    assert not copies, (
+        f"The spectral kernel formula is written again in {copies} (file: line numbers); "
         "import spectral_nb.operators.spectral_kernel instead."
     )
-    switched = PENDING - set(copies)
-    assert not switched, f"{sorted(switched)} no longer copy the formula: remove them from PENDING."
 
 
 # ------------------------------------------------------------------------------------------
