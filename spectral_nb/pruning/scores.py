@@ -81,6 +81,7 @@ import keras
 import numpy as np
 
 from ..layers import ConstrainedDense, Spectral
+from ..operators import spectral_kernel
 from .chain import Chain, model_chain
 from .errors import PruningError
 
@@ -126,8 +127,9 @@ def is_spectral(params: Parameters) -> bool:
 def direct_kernel(params: Parameters) -> np.ndarray:
     """The ``(inputs, units)`` kernel of a layer given by its arrays."""
     if is_spectral(params):
-        lam_in, lam_out = params["eigenvalues_in"], params["eigenvalues_out"]
-        return params["eigenvectors"] * (lam_in[:, None] - lam_out[None, :])
+        return spectral_kernel(
+            params["eigenvectors"], params["eigenvalues_in"], params["eigenvalues_out"]
+        )
     return np.asarray(params["kernel"], dtype=np.float64)
 
 
