@@ -138,8 +138,8 @@ def train_group(
                     "spec_hash": result.spec.hash,
                     "regime": result.spec.regime,
                     "final_test_accuracy": result.test_accuracy[-1],
-                    "history": _history(result),
                 },
+                "history": _history(result),  # of the base run, one entry per epoch
                 "fractions": list(spec.fractions),
                 "hidden_units": list(spec.sizes[1:-1]),
                 "test_accuracy": evaluate_fractions(model, spec, data),
