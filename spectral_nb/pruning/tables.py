@@ -173,6 +173,24 @@ def paper_comparison(summary: pd.DataFrame, dataset: str = "fashion_mnist") -> p
     return pd.DataFrame(rows).set_index(["network", "trained and ranked"])
 
 
+def paper_gaps(summary: pd.DataFrame, dataset: str = "fashion_mnist") -> dict[str, str]:
+    """``ours - paper`` in points for each number the paper states, keyed ``one_<curve>``
+    (unpruned, one hidden layer) and ``three_<curve>`` (three hidden layers, 70 % removed);
+    "–" where we have no such point."""
+    gaps = {}
+    cases = [("one", "784-500-10", 0.0, PAPER_UNPRUNED_ONE_HIDDEN),
+             ("three", "784-500-500-500-10", PAPER_FRACTION, PAPER_THREE_HIDDEN_AT_70)]
+    for prefix, network, fraction, paper in cases:
+        for name, value in paper.items():
+            try:
+                ours = value_at(summary, dataset, network, name, fraction)["mean"]
+            except KeyError:
+                gaps[f"{prefix}_{name}"] = "–"
+                continue
+            gaps[f"{prefix}_{name}"] = f"{ours - value:+.1f}"
+    return gaps
+
+
 def _comparison_row(network: str, label: str, paper: float, ours: pd.Series) -> dict[str, Any]:
     return {
         "network": network,
