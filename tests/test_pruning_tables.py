@@ -66,6 +66,7 @@ def test_findings_compare_in_words_and_mark_missing_points():
     facts = tables.findings(summary, "fashion_mnist", "784-500-10",
                             ["post", "dense", "pre"], 1.0, [0.7, 0.9])
     assert facts["post_at70"] == "75.0" and facts["dense_at70"] == "88.0"
+    assert facts["post_spread70"] == "5.0"
     assert facts["dense_vs_post_at70"] == "13.0 points above"
     assert facts["post_vs_dense_at70"] == "13.0 points below"
     assert facts["pre_at70"] == "–" and facts["pre_vs_post_at70"] == "–"

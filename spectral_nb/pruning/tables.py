@@ -254,9 +254,10 @@ def findings(summary: pd.DataFrame, dataset: str, network: str, names: Sequence[
 
     Keys: ``<curve>_unpruned`` (mean accuracy at 0 %), ``<curve>_within`` (the largest
     fraction within ``tolerance`` points of the curve's own unpruned mean),
-    ``<curve>_at<pct>`` (mean at each of ``fractions``, "–" where the curve has no point)
-    and, for every other curve, ``<curve>_vs_<other>_at<pct>`` (``compare`` of the two means,
-    "–" where either has no point).
+    ``<curve>_at<pct>`` (mean at each of ``fractions``, "–" where the curve has no point),
+    ``<curve>_spread<pct>`` (its semi-dispersion there) and, for every other curve,
+    ``<curve>_vs_<other>_at<pct>`` (``compare`` of the two means, "–" where either has no
+    point).
     """
     out: dict[str, str] = {}
     means: dict[tuple[str, float], float] = {}
@@ -275,6 +276,7 @@ def findings(summary: pd.DataFrame, dataset: str, network: str, names: Sequence[
                 continue
             means[(name, fraction)] = float(row["mean"])
             out[key] = f"{row['mean']:.1f}"
+            out[f"{name}_spread{round(100 * fraction)}"] = f"{row['semi_dispersion']:.1f}"
     for name in names:
         for other in names:
             for fraction in fractions:
