@@ -78,7 +78,7 @@ def test_paper_comparison_puts_the_papers_numbers_beside_ours():
     summary = tables.curve_summary(tables.curves_frame(RECORDS))
     table = tables.paper_comparison(summary)
     row = table.loc[("784-500-10, unpruned", "direct space")]
-    assert row["paper (%)"] == "89.8" and row["ours (%)"] == "89.0 ± 0.0"
+    assert row["paper (%)"] == "89.8" and row["ours (%)"] == f"89.0{tables.PM}0.0"
     assert row["ours − paper"] == "-0.8"
     assert ("784-500-10, unpruned", "post-training") in table.index
     assert not any("500-500" in network for network, _ in table.index)  # no deep records
@@ -89,7 +89,23 @@ def test_curves_display_fits_and_no_records_is_an_error():
     shown = tables.curves_display(summary, "fashion_mnist", "784-500-10",
                                   ["post", "pre"], fractions=[0.0, 0.9])
     assert list(shown.index) == ["0%", "90%"]
-    assert shown.loc["90%", "post-training"] == "45.0 ± 5.0"
+    assert shown.loc["90%", "post-training"] == f"45.0{tables.PM}5.0"
     assert isinstance(shown, pd.DataFrame)
     with pytest.raises(ValueError, match="No pruning records"):
         tables.curves_frame([])
+
+
+def test_variant_findings_pick_the_best_eigenvalue_only_network():
+    records = [
+        _record("pre", 0, {"eigenvalue": [0.80, 0.6, 0.5, 0.4]}),
+        {**_record("pre", 0, {"eigenvalue": [0.84, 0.6, 0.45, 0.4]}),
+         "spec": {**_record("pre", 0, {})["spec"], "learning_rate": 0.03}},
+        {**_record("post", 0, {"eigenvalue": [0.88, 0.8, 0.72, 0.4]}),
+         "spec": {**_record("post", 0, {})["spec"], "convention": "paper"}},
+    ]
+    facts = tables.variant_findings(records)
+    assert facts["lambda_best"] == "84.0" and facts["lambda_best_gap"] == "-4.8"
+    assert facts["lambda_best_setting"].endswith("learning rate 0.03")
+    assert facts["post_paper_pruned"] == "72.0"
+    shown = tables.variants_display(records)
+    assert shown["seeds"].tolist() == [1, 1, 1]
