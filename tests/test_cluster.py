@@ -1,4 +1,4 @@
-"""Sweeps on a real Ray cluster: started here on the loopback interface with 2 CPUs, stopped after.
+"""Sweeps on a real Ray cluster: two nodes of 1 CPU started here on 127.0.0.1, stopped after.
 
 One Ray instance serves the whole module (the ``cluster`` fixture). The smoke profile's runs
 are tiny, so what is measured is the plumbing: records equal to the serial run's, a worker
@@ -32,14 +32,19 @@ TESTS_DIR = Path(__file__).resolve().parent
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A 2-CPU Ray instance on 127.0.0.1; its workers can import this module's helpers."""
-    from spectral_nb.experiments.cluster import local_ray
+    """Two Ray nodes of 1 CPU each (a head and a worker) on 127.0.0.1, this process their
+    driver; their workers can import this module's helpers."""
+    from spectral_nb.experiments.cluster import connect, local_cluster
 
     with pytest.MonkeyPatch.context() as patch:
         path = os.environ.get("PYTHONPATH")
         patch.setenv("PYTHONPATH", str(TESTS_DIR) + (os.pathsep + path if path else ""))
-        with local_ray(num_cpus=2) as ray:
-            yield ray
+        with local_cluster(nodes=2, cpus_per_node=1) as address:
+            ray = connect(address)
+            try:
+                yield ray
+            finally:
+                ray.shutdown()
 
 
 def _executor(**options):
@@ -58,6 +63,10 @@ def _log_attempt(log: str, specs) -> None:
 def dies_once(specs, marker: str, log: str):
     """Trains the group, then, in the first task to get here, the worker dies before returning."""
     _log_attempt(log, specs)
+    import ray
+
+    with open(log + ".nodes", "a") as handle:
+        handle.write(ray.get_runtime_context().get_node_id() + "\n")
     records = train_group(specs)
     try:
         fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -108,6 +117,7 @@ def test_a_worker_killed_mid_task_is_retried_and_each_run_recorded_once(cluster,
     twice = [h for h in set(attempts) if attempts.count(h) == 2]
     assert len(attempts) == len(specs) + 1 and len(twice) == 1  # that task ran again, once
     assert len(report.written) == len(specs)
+    assert len(set(Path(f"{log}.nodes").read_text().split())) == 2  # both nodes trained
     files = sorted(p.name for p in (tmp_path / "store").rglob("*.json"))
     assert files == sorted(f"{spec.hash}.json" for spec in specs)  # each run once
     assert all(store.has(spec) for spec in specs)
@@ -131,9 +141,11 @@ def test_resources_no_node_has_are_refused_instead_of_waiting_forever(cluster, t
     from spectral_nb.experiments.cluster import ClusterError
 
     spec = build_study("perceptron", "mnist", "smoke").specs[0]
-    with pytest.raises(ClusterError, match="1 GPU.*largest node has 2 CPU.*0 GPU"):
-        run_specs([spec], ResultsStore(tmp_path), progress=False,
-                  executor=_executor(gpus_per_task=1))
+    for options, wanted in (({"gpus_per_task": 1}, "1 CPU.*and 1 GPU"),
+                            ({"cpus_per_task": 2}, "2 CPU.*and 0 GPU")):  # 2 CPUs, 1 per node
+        with pytest.raises(ClusterError, match=f"{wanted}.*largest node has 1 CPU.*0 GPU"):
+            run_specs([spec], ResultsStore(tmp_path), progress=False,
+                      executor=_executor(**options))
 
 
 @needs_ray
@@ -146,6 +158,7 @@ def test_a_driver_killed_mid_sweep_resumes_with_nothing_lost_or_duplicated(
     env = {**os.environ, "SPECTRAL_NB_RESULTS": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
     address = cluster.get_runtime_context().gcs_address
     assert address.startswith("127.0.0.1:")
+    assert len([node for node in cluster.nodes() if node["Alive"]]) == 2
     command = [sys.executable, "-m", "spectral_nb.experiments", "run", "perceptron",
                "--profile", "smoke", "--quiet", "--ray", address]
 

@@ -76,38 +76,130 @@ def import_ray() -> Any:
 
 
 @contextlib.contextmanager
-def local_ray(num_cpus: int | None = None, num_gpus: int | None = None) -> Iterator[Any]:
-    """A Ray instance started in this process on the loopback interface only; yields ``ray``.
+def _loopback_mode() -> Iterator[Any]:
+    """Ray's loopback mode for what starts inside the block; yields ``ray``.
 
-    Every Ray process it starts listens on 127.0.0.1 and reaches no other address; there is
-    no dashboard and no usage report. It offers ``num_cpus`` CPUs (default: this machine's)
-    and is shut down on leaving the ``with`` block.
+    Ray then runs every process it starts on 127.0.0.1 (else it replaces a loopback address
+    by this machine's network address), sends no usage report, and TensorFlow in its
+    workers logs errors only. The environment is restored on leaving.
     """
     ray = import_ray()
     from ray._private import ray_constants
 
-    saved_env = {name: os.environ.get(name) for name in LOOPBACK_ENV}
+    settings = {**LOOPBACK_ENV, "TF_CPP_MIN_LOG_LEVEL": _worker_env()["TF_CPP_MIN_LOG_LEVEL"]}
+    saved_env = {name: os.environ.get(name) for name in settings}
     saved_flag = ray_constants.ENABLE_RAY_CLUSTER
-    os.environ.update(LOOPBACK_ENV)  # read by the Ray processes this starts
+    os.environ.update(settings)  # read by the Ray processes started in the block
     ray_constants.ENABLE_RAY_CLUSTER = False  # the same switch, in this process's ``ray``
     try:
-        ray.init(
-            address="local",
-            num_cpus=num_cpus or os.cpu_count() or 1,
-            num_gpus=num_gpus,
-            include_dashboard=False,
-            configure_logging=False,
-            runtime_env={"env_vars": _worker_env()},
-        )
         yield ray
     finally:
-        ray.shutdown()
         ray_constants.ENABLE_RAY_CLUSTER = saved_flag
         for name, value in saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextlib.contextmanager
+def local_ray(num_cpus: int | None = None) -> Iterator[Any]:
+    """A Ray instance started in this process on the loopback interface only; yields ``ray``.
+
+    Every Ray process it starts listens on 127.0.0.1 and reaches no other address; there is
+    no dashboard and no usage report. It offers ``num_cpus`` CPUs (default: this machine's)
+    and is shut down on leaving the ``with`` block.
+    """
+    with _loopback_mode() as ray:
+        ray.init(
+            address="local", num_cpus=num_cpus or os.cpu_count() or 1,
+            include_dashboard=False, configure_logging=False,
+            runtime_env={"env_vars": _worker_env()},
+        )
+        try:
+            yield ray
+        finally:
+            ray.shutdown()
+
+
+@contextlib.contextmanager
+def local_cluster(nodes: int = 2, cpus_per_node: int = 1) -> Iterator[str]:
+    """A Ray cluster of ``nodes`` nodes (a head and ``nodes - 1`` workers) on 127.0.0.1.
+
+    Yields the head's address (``127.0.0.1:port``), which ``--ray`` and
+    ``RayExecutor(address=...)`` join; every node stops on leaving the block. Each node is a
+    separate Ray node (its own raylet and object store) with ``cpus_per_node`` CPUs: records
+    travel from a worker node to the driver as they would between machines. Ray's
+    ``ray start`` refuses a second node on the loopback interface, hence this function
+    (it uses Ray's ``ray.cluster_utils.Cluster``).
+    """
+    if nodes < 1 or cpus_per_node < 1:
+        raise ValueError(f"A local cluster needs 1 node and 1 CPU per node or more, got "
+                         f"{nodes} node(s) of {cpus_per_node} CPU(s).")
+    with _loopback_mode():
+        from ray.cluster_utils import Cluster
+
+        cluster = Cluster(
+            initialize_head=True,
+            head_node_args={"num_cpus": cpus_per_node, "include_dashboard": False},
+        )
+        try:
+            for _ in range(nodes - 1):
+                cluster.add_node(num_cpus=cpus_per_node)
+            cluster.wait_for_nodes(timeout=120)
+            yield cluster.address
+        finally:
+            cluster.shutdown()
+
+
+def _prepare_join(address: str) -> None:
+    """Settings this process needs before joining the cluster at ``address``.
+
+    A head on the loopback interface (``127.0.0.1``/``localhost``, also through
+    ``RAY_ADDRESS``) needs Ray's loopback mode, or Ray would replace the address by this
+    machine's network address. A cluster with token authentication (Ray's default for
+    ``ray start``) needs this process to send the token: when ``RAY_AUTH_MODE`` is not set
+    and a token is at hand (``RAY_AUTH_TOKEN``, ``RAY_AUTH_TOKEN_PATH`` or
+    ``~/.ray/auth_token``), token mode is switched on, as ``ray start`` does.
+    """
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    target = os.environ.get("RAY_ADDRESS", "") if address == "auto" else address
+    host = target.removeprefix("ray://").rsplit(":", 1)[0]
+    if host in ("127.0.0.1", "localhost"):
+        from ray._private import ray_constants
+
+        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+        ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            maybe_enable_token_auth_if_token_available,
+        )
+    except ImportError:  # a Ray without token authentication
+        return
+    maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+
+
+def connect(address: str) -> Any:
+    """Join the Ray cluster at ``address`` (``"auto"`` or ``host:port``); return ``ray``.
+
+    :class:`ClusterError`, naming the fix, when the cluster cannot be reached.
+    """
+    ray = import_ray()
+    _prepare_join(address)
+    try:
+        ray.init(
+            address=address, configure_logging=False, runtime_env={"env_vars": _worker_env()}
+        )
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        where = "RAY_ADDRESS or a `ray start` on this machine" if address == "auto" else address
+        raise ClusterError(
+            f"Could not join the Ray cluster at {where} ({error}). Start its head with "
+            "`ray start --head` and pass its address (host:port) to --ray; with token "
+            "authentication, give this machine the head's token (RAY_AUTH_TOKEN, printed "
+            "by `ray get-auth-token` on the head). Or give --ray no address for a Ray "
+            "instance on this machine alone."
+        ) from None
+    return ray
 
 
 def _worker_env() -> dict[str, str]:
@@ -171,22 +263,7 @@ class RayExecutor:
             return ray
         if self.address is None:
             return stack.enter_context(local_ray(self.num_cpus))
-        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-        try:
-            ray.init(
-                address=self.address, configure_logging=False,
-                runtime_env={"env_vars": _worker_env()},
-            )
-        except (ConnectionError, RuntimeError, ValueError) as error:
-            where = (
-                "RAY_ADDRESS or a `ray start` on this machine" if self.address == "auto"
-                else self.address
-            )
-            raise ClusterError(
-                f"Could not join the Ray cluster at {where} ({error}). Start its head with "
-                "`ray start --head` and pass its address (host:port) to --ray, or give --ray "
-                "no address for a Ray instance on this machine alone."
-            ) from None
+        ray = connect(self.address)
         stack.callback(ray.shutdown)
         return ray
 
@@ -298,3 +375,41 @@ def _train_on_worker(
             pass  # TensorFlow already started in this worker: it keeps its threads
         _THREADS_SET.append(threads)
     return train(specs)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m spectral_nb.experiments.cluster``: a Ray cluster on this machine's loopback."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m spectral_nb.experiments.cluster",
+        description="Start a Ray cluster of several nodes on 127.0.0.1 (a head and workers), "
+        "print its address for `run ... --ray ADDRESS`, and keep it until Ctrl-C or --hold "
+        "seconds. For trying the cluster commands on one machine; on several machines use "
+        "`ray start` (see the book's cluster page).",
+    )
+    parser.add_argument("--nodes", type=int, default=2, help="nodes, head included (default 2)")
+    parser.add_argument("--cpus-per-node", type=int, default=1, help="CPUs of each (default 1)")
+    parser.add_argument("--hold", type=float, default=3600.0,
+                        help="stop after this many seconds (default 3600)")
+    args = parser.parse_args(argv)
+    try:
+        with local_cluster(args.nodes, args.cpus_per_node) as address:
+            print(
+                f"Ray cluster of {args.nodes} node(s) x {args.cpus_per_node} CPU(s) on "
+                f"127.0.0.1, address {address}\n  python -m spectral_nb.experiments run "
+                f"perceptron --profile smoke --ray {address}\nCtrl-C stops it.",
+                flush=True,
+            )
+            with contextlib.suppress(KeyboardInterrupt):
+                time.sleep(args.hold)
+    except (RayUnavailable, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print("Ray cluster stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
