@@ -129,15 +129,17 @@ def local_cluster(nodes: int = 2, cpus_per_node: int = 1) -> Iterator[str]:
     Yields the head's address (``127.0.0.1:port``), which ``--ray`` and
     ``RayExecutor(address=...)`` join; every node stops on leaving the block. Each node is a
     separate Ray node (its own raylet and object store) with ``cpus_per_node`` CPUs: records
-    travel from a worker node to the driver as they would between machines. Ray's
-    ``ray start`` refuses a second node on the loopback interface, hence this function
-    (it uses Ray's ``ray.cluster_utils.Cluster``).
+    travel from a worker node to the driver as they would between machines. Token
+    authentication is on, as for ``ray start``. Ray's ``ray start`` refuses a second node on
+    the loopback interface, hence this function (it uses Ray's ``ray.cluster_utils.Cluster``).
     """
     if nodes < 1 or cpus_per_node < 1:
         raise ValueError(f"A local cluster needs 1 node and 1 CPU per node or more, got "
                          f"{nodes} node(s) of {cpus_per_node} CPU(s).")
     with _loopback_mode():
         from ray.cluster_utils import Cluster
+
+        _token_auth_for_new_cluster()
 
         cluster = Cluster(
             initialize_head=True,
@@ -150,6 +152,20 @@ def local_cluster(nodes: int = 2, cpus_per_node: int = 1) -> Iterator[str]:
             yield cluster.address
         finally:
             cluster.shutdown()
+
+
+def _token_auth_for_new_cluster() -> None:
+    """Token authentication for a cluster started here, as ``ray.init`` and ``ray start`` do
+    (the token is ``~/.ray/auth_token``, created if missing)."""
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            enable_token_auth_by_default,
+            ensure_token_if_auth_enabled,
+        )
+    except ImportError:  # a Ray without token authentication
+        return
+    enable_token_auth_by_default()
+    ensure_token_if_auth_enabled(None, create_token_if_missing=True)
 
 
 def _prepare_join(address: str) -> None:
@@ -399,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"Ray cluster of {args.nodes} node(s) x {args.cpus_per_node} CPU(s) on "
                 f"127.0.0.1, address {address}\n  python -m spectral_nb.experiments run "
-                f"perceptron --profile smoke --ray {address}\nCtrl-C stops it.",
+                f"perceptron --profile smoke --ray {address}\nCtrl-C (or kill) stops it.",
                 flush=True,
             )
             with contextlib.suppress(KeyboardInterrupt):

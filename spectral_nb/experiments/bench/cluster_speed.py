@@ -19,7 +19,9 @@ profile: tiny groups, so per-group costs dominate) and ``quick slice`` (the firs
 five epochs). One-time costs are timed apart and left out of the rates, for both sides: the
 Ray instance's start, and in every process that trains (this one, each Ray worker) importing
 TensorFlow and loading the dataset. The rates include everything per group (building and
-compiling its program, training, evaluating, making and writing its records).
+compiling its program, training, evaluating, making and writing its records). The load
+average is printed with the rates: on a machine other programs keep busy, several processes
+(Ray's) get a larger share of its CPUs than one (serial), which flatters Ray.
 
 **Projected** (``--scaling``): the paper protocol (the four studies and every probe, both
 datasets) planned into groups as the runner plans them; each group's duration is the sum of
@@ -131,7 +133,8 @@ def measure(names: Sequence[str] = ("smoke", "quick slice"), out: Callable = pri
     """Time every workload serially and on Ray; print and return one row per workload."""
     cpus = os.cpu_count() or 1
     rows = []
-    out(f"Runs per minute on this machine ({cpus} CPUs), serial vs Ray, side by side:")
+    out(f"Runs per minute on this machine ({cpus} CPUs), serial vs Ray, side by side "
+        f"(load average before: {os.getloadavg()[0]:.1f}):")
     for name in names:
         specs = workload(name)
         _load_data(specs)
@@ -159,7 +162,8 @@ def measure(names: Sequence[str] = ("smoke", "quick slice"), out: Callable = pri
         )
         out(
             f"  {'':12s} one-time, not in the rates: Ray start {row['ray_start_s']:.1f} s, "
-            f"workers' TensorFlow import and data {row['worker_start_s']:.1f} s"
+            f"workers' TensorFlow import and data {row['worker_start_s']:.1f} s; "
+            f"load average after: {os.getloadavg()[0]:.1f}"
         )
     return rows
 
