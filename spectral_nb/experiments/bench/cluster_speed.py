@@ -9,7 +9,9 @@ serial one:
 * Ray, one node: a Ray cluster of one node with all of this machine's CPUs, on the loopback
   interface (:func:`~..cluster.local_cluster`), training one group at a time with all of them.
   Same resources as the serial run: the ratio is Ray's overhead (task submission, shipping
-  specs and records between processes, the Ray processes' own CPU use);
+  specs and records between processes, the Ray processes' own CPU use). Ray's own cost per
+  task is also timed alone (:func:`task_overhead`), a figure the load of the machine hardly
+  blurs;
 * Ray, one node per CPU: as many nodes as this machine has CPUs, one CPU each, each training
   its own group: what a cluster of that many one-CPU workers gives.
 
@@ -107,9 +109,27 @@ def _warm(specs: list[Any], data: list[Any]) -> list[dict]:
     return []
 
 
-def time_ray(specs: Sequence[Any], nodes: int, cpus_per_node: int) -> tuple[Timing, float, float]:
-    """``(timing, start_s, warm_s)`` of ``specs`` on a loopback cluster of ``nodes`` nodes of
-    ``cpus_per_node`` CPUs, one group per node at a time (all of a node's CPUs per task)."""
+def _echo(records: list[dict]) -> list[dict]:
+    return records
+
+
+def task_overhead(ray: Any, records: list[dict], repeats: int = 20) -> float:
+    """Seconds of Ray's own cost per task: one task taking a group's records to a worker
+    and back, one after another (twice what a training task ships)."""
+    echo = ray.remote(_echo)
+    ray.get(echo.remote(records))  # a worker for it
+    start = time.perf_counter()
+    for _ in range(repeats):
+        ray.get(echo.remote(records))
+    return (time.perf_counter() - start) / repeats
+
+
+def time_ray(
+    specs: Sequence[Any], nodes: int, cpus_per_node: int, records: list[dict] | None = None
+) -> tuple[Timing, float, float, float | None]:
+    """``(timing, start_s, warm_s, task_s)`` of ``specs`` on a loopback cluster of ``nodes``
+    nodes of ``cpus_per_node`` CPUs, one group per node at a time (all of a node's CPUs per
+    task); ``task_s`` is :func:`task_overhead` with ``records`` (when given)."""
     from ..cluster import RayExecutor, _train_on_worker, connect, local_cluster
 
     start = time.perf_counter()
@@ -124,9 +144,10 @@ def time_ray(specs: Sequence[Any], nodes: int, cpus_per_node: int) -> tuple[Timi
             warmed = time.perf_counter() - begin
             executor = RayExecutor(cpus_per_task=cpus_per_node, timeout_s=3600)
             timing = _sweep(specs, executor)
+            task_s = None if records is None else task_overhead(ray, records)
         finally:
             ray.shutdown()
-    return timing, started, warmed
+    return timing, started, warmed, task_s
 
 
 def measure(names: Sequence[str] = ("smoke", "quick slice"), out: Callable = print) -> list[dict]:
@@ -139,8 +160,10 @@ def measure(names: Sequence[str] = ("smoke", "quick slice"), out: Callable = pri
         specs = workload(name)
         _load_data(specs)
         serial = _sweep(specs, SerialExecutor())
-        one, start_1, warm_1 = time_ray(specs, 1, cpus)
-        many, start_n, warm_n = time_ray(specs, cpus, 1)
+        largest = max(plan_groups(specs), key=len)
+        payload = [r for r in serial.records if r["spec_hash"] in {s.hash for s in largest}]
+        one, start_1, warm_1, task_s = time_ray(specs, 1, cpus, payload)
+        many, start_n, warm_n, _ = time_ray(specs, cpus, 1)
         for timing in (one, many):
             if [r["history"] for r in timing.records] != [r["history"] for r in serial.records]:
                 raise RuntimeError(f"{name}: Ray's records differ from the serial run's.")
@@ -151,6 +174,7 @@ def measure(names: Sequence[str] = ("smoke", "quick slice"), out: Callable = pri
             "ratio_1_node": one.per_minute / serial.per_minute,
             "ratio_nodes": many.per_minute / serial.per_minute,
             "ray_start_s": (start_1 + start_n) / 2, "worker_start_s": (warm_1 + warm_n) / 2,
+            "task_ms": 1000 * task_s, "group_s": serial.seconds / len(plan_groups(specs)),
         }
         rows.append(row)
         out(
@@ -164,6 +188,11 @@ def measure(names: Sequence[str] = ("smoke", "quick slice"), out: Callable = pri
             f"  {'':12s} one-time, not in the rates: Ray start {row['ray_start_s']:.1f} s, "
             f"workers' TensorFlow import and data {row['worker_start_s']:.1f} s; "
             f"load average after: {os.getloadavg()[0]:.1f}"
+        )
+        out(
+            f"  {'':12s} Ray's own cost per task (a group's {len(payload)} record(s) to a "
+            f"worker and back): {row['task_ms']:.1f} ms, {row['task_ms'] / 10 / row['group_s']:.2f}"
+            f"% of a serial group's {row['group_s']:.1f} s"
         )
     return rows
 
