@@ -54,7 +54,7 @@ if "google.colab" in sys.modules or "@ENV@" in os.environ:
         run("git", "clone", "--quiet", "--depth", "1", "--branch", "@BRANCH@", repository, checkout)
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as keep:
         keep.write("".join(f"{name}=={number}\\n" for name, number in before.items()))
-    run(sys.executable, "-m", "pip", "install", "--quiet", "--constraint", keep.name,
+    run(sys.executable, "-m", "pip", "install", "--constraint", keep.name,
         "--editable", f"{checkout}[colab]")  # pip may add packages, never replace these
     sys.path.insert(0, checkout)  # importable now, without restarting the runtime
     after = stack()

@@ -44,7 +44,12 @@ import colab_cell  # noqa: E402 (a sibling tool)
 
 ROOT = colab_cell.ROOT
 STACK_FILE = ROOT / "tools" / "colab_stack.txt"
-RUNNER = ["papermill==2.*"]  # runs the notebooks; not part of Colab, not part of the package
+# Runs the notebooks (not part of Colab, nor of the package): the version make installs.
+RUNNER = [
+    line.strip()
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    if line.startswith("papermill==")
+]
 CHAPTERS = (
     # (notebook, profile parameter, profile it must glue, glue name, may train)
     ("02_perceptron", "auto", "paper", "perceptron_profile", False),
@@ -235,7 +240,7 @@ def run(args: argparse.Namespace, log: Log, work: Path) -> list[str]:
         f"{n} {v} -> {after.get(n, 'removed')}" for n, v in before.items() if after.get(n) != v
     ]
     added = sorted(set(after) - set(before))
-    log(f"installed by the cell: {', '.join(added) or 'nothing'} (+ spectral_nb, editable)")
+    log(f"installed by the cell: {', '.join(added) or 'nothing'} (+ spectral_nb)")
     if changed:
         problems.append("the install replaced preinstalled packages: " + "; ".join(changed))
     return problems
