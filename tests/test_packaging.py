@@ -116,10 +116,13 @@ def test_require_names_the_package_and_the_install_command():
     assert 'pip install "spectral_nb[experiments]"' in message
 
 
-def test_engine_without_tensorflow_says_how_to_install_it():
+def test_training_without_tensorflow_says_how_to_install_it(tmp_path):
+    """A chapter's run_study with no TensorFlow installed: one line, naming the fix."""
     code = (
         "import sys; sys.modules['tensorflow'] = None\n"
-        "import spectral_nb.experiments.runner\n"
+        "from spectral_nb.experiments import ResultsStore, run_study\n"
+        "from spectral_nb.experiments.catalog import build\n"
+        f"run_study(build('perceptron', 'mnist', 'smoke'), ResultsStore({str(tmp_path)!r}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
@@ -130,6 +133,7 @@ def test_engine_without_tensorflow_says_how_to_install_it():
         "spectral_nb.extras.MissingExtraError: the experiment engine needs tensorflow, which "
         'is not installed: pip install "spectral_nb[experiments]"'
     )
+    assert not list(tmp_path.rglob("*.json"))
 
 
 # --------------------------------------------------------------------------- glue
