@@ -6,13 +6,13 @@ import pytest
 from spectral_nb.experiments import RunSpec, constrained_twin
 from spectral_nb.experiments.bench.keras_path import train_keras
 from spectral_nb.experiments.engine.chain import chain_order
-from spectral_nb.experiments.engine.tensors import PIXEL_SCALE, load_dataset
-from spectral_nb.experiments.engine.trainer import (
-    GroupTrainer,
-    _scaled_pixels,
+from spectral_nb.experiments.engine.tensors import (
+    PIXEL_SCALE,
+    load_dataset,
     resident_tensors,
-    train_runs,
+    scaled_pixels,
 )
+from spectral_nb.experiments.engine.trainer import GroupTrainer, train_runs
 
 SMALL = dict(dataset="mnist", train_size=650, test_size=300, batch_size=100, epochs=2)
 
@@ -196,7 +196,7 @@ def test_resident_tensors_are_made_once_per_dataset():
 def test_pixels_scaled_by_tf_equal_numpy_s_for_every_pixel_value():
     every_value = np.arange(256, dtype=np.uint8).reshape(16, 16)
     np.testing.assert_array_equal(
-        _scaled_pixels(every_value).numpy(), every_value.astype(np.float32) / PIXEL_SCALE
+        scaled_pixels(every_value).numpy(), every_value.astype(np.float32) / PIXEL_SCALE
     )
 
 

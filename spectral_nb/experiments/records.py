@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..operators import spectral_kernel
 from .protocol.spec import RunSpec
 from .provenance import provenance
 
@@ -61,8 +62,9 @@ def layer_kernels(result: Any) -> list[tuple[np.ndarray, np.ndarray | None]]:
     kernels = []
     for layer in result.parameters:
         if "eigenvectors" in layer:
+            # eigenvectors in float64, eigenvalue differences as trained (float32)
             phi = layer["eigenvectors"].astype(np.float64)
-            kernel = phi * (layer["eigenvalues_in"][:, None] - layer["eigenvalues_out"][None, :])
+            kernel = spectral_kernel(phi, layer["eigenvalues_in"], layer["eigenvalues_out"])
             kernels.append((kernel, None))
         else:
             kernels.append((layer["kernel"].astype(np.float64), layer["bias"].astype(np.float64)))

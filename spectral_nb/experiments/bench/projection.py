@@ -31,6 +31,7 @@ class GroupTiming:
 
     @property
     def projected_s(self) -> float:
+        """Seconds for the protocol's epochs: the first as measured, the rest at the later rate."""
         return self.first_epoch_s + (self.epochs - 1) * self.later_epoch_s
 
 

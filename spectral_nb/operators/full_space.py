@@ -1,58 +1,37 @@
-r"""Exact transfer operators of spectral learning, in numpy (float64).
+r"""A network in the full ``N``-space: embedded operators, cascades, trimming, ``A_c``.
 
-The Keras layer :class:`spectral_nb.layers.Spectral` computes the direct-space kernel in
-closed form. This module builds the matrices of Giambagli et al. (2021) explicitly, so that
-the book can show them and the tests can check the layer against them.
+For layer sizes ``[N_1, ..., N_l]`` and ``N = sum N_k``, the compact operator ``A_k`` of the
+layer pair ``(k, k + 1)`` (:func:`spectral_nb.operators.compact.transfer_operator`) is embedded
+into an ``N x N`` matrix (:func:`embed`): its four blocks are placed on the rows and columns of
+the nodes of layers ``k`` and ``k + 1``, and every other node gets a diagonal entry ``rest`` and
+no link. Equivalently ``Phi_k`` is the ``N x N`` identity with ``phi_k^T`` in block
+``(k + 1, k)`` and ``Lambda_k`` holds ``lam_in`` on layer ``k``, ``lam_out`` on layer ``k + 1``
+and ``rest`` elsewhere.
 
-Conventions
+The cascade
 -----------
-*Orientation of ``phi``.* Every function takes the eigenvector block ``phi`` in **Keras
-orientation**, shape ``(n, m)`` = ``(inputs, units)``, exactly like the ``eigenvectors``
-weight of the layer. The paper writes the same block transposed, ``phi^T`` of shape
-``(m, n)`` (rows: nodes of layer ``k + 1``; columns: nodes of layer ``k``), and that is where
-it sits inside the square matrices built here.
-
-*Column vectors.* Operators act on column vectors, ``n_{k+1} = A_k n_k``, as in the paper.
-Keras acts on row vectors, ``y = x W``. The two agree through the transpose:
-the out <- in block of ``A_k`` is ``W_k^T``.
-
-The compact (``n + m``)-space of one layer
------------------------------------------
-With ``P = phi^T`` (``m x n``),
-
-.. math::
-
-    \Phi = \begin{pmatrix} I_n & 0 \\ P & I_m \end{pmatrix}, \qquad
-    \Phi^{-1} = 2I - \Phi = \begin{pmatrix} I_n & 0 \\ -P & I_m \end{pmatrix}, \qquad
-    \Lambda = \operatorname{diag}(\lambda^{in}, \lambda^{out}),
-
-.. math::
-
-    A = \Phi \Lambda \Phi^{-1}
-      = \begin{pmatrix} \operatorname{diag}(\lambda^{in}) & 0 \\
-                        W^T & \operatorname{diag}(\lambda^{out}) \end{pmatrix},
-    \qquad W_{ji} = \phi_{ji}\,(\lambda^{in}_j - \lambda^{out}_i),
-
-so on an input ``(x, 0)`` the output block of ``A (x, 0)`` is ``W^T x``: a dense layer.
-
-The full ``N``-space of a network
---------------------------------
-For layer sizes ``[N_1, ..., N_l]`` and ``N = sum N_k``, the operator ``A_k`` of the layer
-pair ``(k, k + 1)`` is embedded into an ``N x N`` matrix (:func:`embed`): its compact blocks
-are placed on the rows and columns of the nodes of layers ``k`` and ``k + 1``; every other node
-gets a diagonal entry ``rest`` and no link. Because ``A_k`` links only layer ``k`` to layer
-``k + 1``, the out <- in block of the cascade ``A_{l-1} ... A_1`` is ``(W_1 W_2 ... W_{l-1})^T``
-whatever ``rest`` is:
+``A_k`` links only layer ``k`` to layer ``k + 1``: on a vector supported on layer ``k`` its
+out <- in block is ``W_k^T``. Applied in order to an input ``n_1`` supported on layer 1, the
+cascade ``A_{l-1} ... A_1`` carries ``x`` forward one layer per operator, so its block from
+layer 1 to layer ``l`` is ``W_{l-1}^T ... W_1^T = (W_1 W_2 \cdots W_{l-1})^T`` whatever ``rest``
+is:
 
 * ``rest = 0`` (default): the eigenvalues of the other nodes are zero, so each step forgets
-  everything but layers ``k`` and ``k + 1``; an input supported on layer 1 is funnelled
-  forward and the cascade ends supported on the last two layers.
-* ``rest = 1``: the other nodes are carried along unchanged (identity). Trimmed to the input
-  and output nodes, the cascade is then exactly the compact perceptron ``A_c`` of
-  :func:`compact_perceptron`.
+  everything but layers ``k`` and ``k + 1``; an input supported on layer 1 is funnelled forward
+  and the cascade ends supported on the last two layers.
+* ``rest = 1``: the other nodes are carried along unchanged (identity). Trimmed to the input and
+  output nodes (:func:`trim`), the cascade is then exactly the compact perceptron
 
-Layer indices ``k`` in this module are **0-based**: operator ``k`` links ``sizes[k]`` to
-``sizes[k + 1]`` (the paper's ``A^{(k+1)}``).
+  .. math::
+
+      A_c = \begin{pmatrix} \operatorname{diag}(\lambda^{in}_1) & 0 \\
+                            (W_1 W_2 \cdots W_{l-1})^T &
+                            \operatorname{diag}(\lambda^{out}_{l-1}) \end{pmatrix},
+
+  which :func:`compact_perceptron` builds from the closed form, without ``N x N`` matrices.
+
+Layer indices ``k`` are **0-based**: operator ``k`` links ``sizes[k]`` to ``sizes[k + 1]``
+(the paper's ``A^{(k+1)}``). Every ``phis[k]`` is in Keras orientation ``(N_k, N_{k+1})``.
 """
 
 from __future__ import annotations
@@ -62,55 +41,18 @@ from typing import Any
 
 import numpy as np
 
+from .compact import check_triplet, direct_kernel, transfer_operator
+
 __all__ = [
     "block",
     "cascade",
     "compact_perceptron",
-    "direct_kernel",
-    "eigenvalue_matrix",
-    "eigenvector_matrix",
     "embed",
     "full_space_operators",
-    "inverse_eigenvector_matrix",
-    "layer_parameters",
     "layer_slices",
     "retracted_kernel",
-    "transfer_operator",
     "trim",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# validation helpers
-# --------------------------------------------------------------------------------------------
-def _as_phi(phi: Any) -> np.ndarray:
-    phi = np.asarray(phi, dtype=np.float64)
-    if phi.ndim != 2:
-        raise ValueError(
-            f"phi must be a 2-D array of shape (inputs, units) (Keras orientation), "
-            f"got shape {phi.shape}."
-        )
-    if 0 in phi.shape:
-        raise ValueError(f"phi must have at least one input and one unit, got shape {phi.shape}.")
-    return phi
-
-
-def _as_eigenvalues(values: Any, size: int, name: str, phi_axis: str) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 1 or values.shape[0] != size:
-        raise ValueError(
-            f"{name} must be a 1-D array of length {size} (the {phi_axis} of phi), "
-            f"got shape {values.shape}."
-        )
-    return values
-
-
-def _check_triplet(phi: Any, lam_in: Any, lam_out: Any) -> tuple[np.ndarray, ...]:
-    phi = _as_phi(phi)
-    n, m = phi.shape
-    lam_in = _as_eigenvalues(lam_in, n, "lam_in", "number of rows, i.e. inputs,")
-    lam_out = _as_eigenvalues(lam_out, m, "lam_out", "number of columns, i.e. units,")
-    return phi, lam_in, lam_out
 
 
 def _check_sizes(sizes: Sequence[int]) -> list[int]:
@@ -123,142 +65,6 @@ def _check_sizes(sizes: Sequence[int]) -> list[int]:
     return [int(s) for s in sizes]
 
 
-# --------------------------------------------------------------------------------------------
-# one layer, compact (n + m)-space
-# --------------------------------------------------------------------------------------------
-def eigenvector_matrix(phi: Any) -> np.ndarray:
-    r"""The eigenvector matrix ``Phi`` of one layer in the compact ``(n + m)``-space.
-
-    .. math::
-
-        \Phi = \begin{pmatrix} I_n & 0 \\ \phi^T & I_m \end{pmatrix}
-
-    Its columns are the (non-orthogonal) eigenvectors of the transfer operator.
-
-    Parameters
-    ----------
-    phi
-        Eigenvector block in Keras orientation, shape ``(n, m)`` = ``(inputs, units)``
-        (the layer's ``eigenvectors`` weight). It is placed transposed, as the ``m x n``
-        sub-diagonal block (rows: output nodes, columns: input nodes).
-
-    Returns
-    -------
-    numpy.ndarray
-        Float64 array of shape ``(n + m, n + m)``.
-    """
-    phi = _as_phi(phi)
-    n, m = phi.shape
-    matrix = np.eye(n + m)
-    matrix[n:, :n] = phi.T
-    return matrix
-
-
-def inverse_eigenvector_matrix(phi: Any) -> np.ndarray:
-    r"""The exact inverse ``Phi^-1 = 2I - Phi``.
-
-    The sub-diagonal block is nilpotent (``(Phi - I)^2 = 0``), so
-    ``Phi (2I - Phi) = 2 Phi - Phi^2 = I - (Phi - I)^2 = I`` with no numerical inversion.
-
-    Parameters
-    ----------
-    phi
-        Eigenvector block in Keras orientation, shape ``(n, m)``.
-
-    Returns
-    -------
-    numpy.ndarray
-        Float64 array of shape ``(n + m, n + m)``.
-    """
-    eigvecs = eigenvector_matrix(phi)
-    return 2.0 * np.eye(eigvecs.shape[0]) - eigvecs
-
-
-def eigenvalue_matrix(lam_in: Any, lam_out: Any) -> np.ndarray:
-    r"""The diagonal eigenvalue matrix ``Lambda = diag(lam_in, lam_out)``.
-
-    Parameters
-    ----------
-    lam_in, lam_out
-        1-D arrays: eigenvalues of the input nodes (``n``) then of the output nodes (``m``).
-
-    Returns
-    -------
-    numpy.ndarray
-        Float64 array of shape ``(n + m, n + m)``.
-    """
-    lam_in = np.asarray(lam_in, dtype=np.float64)
-    lam_out = np.asarray(lam_out, dtype=np.float64)
-    if lam_in.ndim != 1 or lam_out.ndim != 1:
-        raise ValueError(
-            f"lam_in and lam_out must be 1-D, got shapes {lam_in.shape} and {lam_out.shape}."
-        )
-    return np.diag(np.concatenate([lam_in, lam_out]))
-
-
-def direct_kernel(phi: Any, lam_in: Any, lam_out: Any) -> np.ndarray:
-    r"""The direct-space kernel in closed form, Keras orientation ``(inputs, units)``.
-
-    .. math::
-
-        W_{ji} = \phi_{ji}\,(\lambda^{in}_j - \lambda^{out}_i)
-
-    This is the transpose of the out <- in block of :func:`transfer_operator`, and what
-    ``Spectral.direct_kernel()`` computes. Adding one constant to all of ``lam_in`` and
-    ``lam_out`` leaves it unchanged (shift invariance).
-
-    Parameters
-    ----------
-    phi
-        Eigenvector block, shape ``(n, m)``.
-    lam_in
-        Eigenvalues of the ``n`` input nodes.
-    lam_out
-        Eigenvalues of the ``m`` output nodes.
-
-    Returns
-    -------
-    numpy.ndarray
-        Float64 array of shape ``(n, m)``; ``x @ W`` is the layer's linear map.
-    """
-    phi, lam_in, lam_out = _check_triplet(phi, lam_in, lam_out)
-    return phi * (lam_in[:, None] - lam_out[None, :])
-
-
-def transfer_operator(phi: Any, lam_in: Any, lam_out: Any) -> np.ndarray:
-    r"""The transfer operator of one layer, ``A = Phi Lambda (2I - Phi)``.
-
-    .. math::
-
-        A = \begin{pmatrix} \operatorname{diag}(\lambda^{in}) & 0 \\
-                            W^T & \operatorname{diag}(\lambda^{out}) \end{pmatrix}
-
-    built by the matrix product itself (not from the closed form), so comparing it with
-    :func:`direct_kernel` is a real check. ``A Phi = Phi Lambda``: the columns of ``Phi`` are
-    eigenvectors with eigenvalues ``(lam_in, lam_out)``.
-
-    Parameters
-    ----------
-    phi
-        Eigenvector block in Keras orientation, shape ``(n, m)``.
-    lam_in
-        Eigenvalues of the ``n`` input nodes (the first diagonal block of ``Lambda``).
-    lam_out
-        Eigenvalues of the ``m`` output nodes (the second diagonal block).
-
-    Returns
-    -------
-    numpy.ndarray
-        Float64 array of shape ``(n + m, n + m)``; ``A[n:, :n]`` equals ``W.T``.
-    """
-    phi, lam_in, lam_out = _check_triplet(phi, lam_in, lam_out)
-    eigvecs = eigenvector_matrix(phi)
-    return eigvecs @ eigenvalue_matrix(lam_in, lam_out) @ (2.0 * np.eye(len(eigvecs)) - eigvecs)
-
-
-# --------------------------------------------------------------------------------------------
-# a network, full N-space
-# --------------------------------------------------------------------------------------------
 def layer_slices(sizes: Sequence[int]) -> list[slice]:
     """The node indices of each layer in the full ``N``-space (``N = sum(sizes)``).
 
@@ -449,7 +255,7 @@ def _chain_sizes(phis: Sequence[Any], lams_in: Sequence[Any], lams_out: Sequence
         )
     sizes: list[int] = []
     for k, (phi, lam_in, lam_out) in enumerate(zip(phis, lams_in, lams_out, strict=True)):
-        phi, _, _ = _check_triplet(phi, lam_in, lam_out)
+        phi, _, _ = check_triplet(phi, lam_in, lam_out)
         if sizes and phi.shape[0] != sizes[-1]:
             raise ValueError(
                 f"Layer pair {k} takes {phi.shape[0]} inputs, but pair {k - 1} gives "
@@ -519,28 +325,3 @@ def compact_perceptron(
     a_c[n_in:, n_in:] = np.diag(np.asarray(lams_out[-1], dtype=np.float64))
     a_c[n_in:, :n_in] = retracted_kernel(phis, lams_in, lams_out).T
     return a_c
-
-
-def layer_parameters(layer: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(phi, lam_in, lam_out)`` of a built ``Spectral`` layer, as float64 numpy arrays.
-
-    Parameters
-    ----------
-    layer
-        A built :class:`spectral_nb.layers.Spectral` layer.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``phi`` in Keras orientation ``(inputs, units)``, ``lam_in`` and ``lam_out``.
-    """
-    if not all(hasattr(layer, name) for name in ("eigenvectors", "eigenvalues_in")):
-        raise ValueError(
-            f"layer_parameters() needs a built Spectral layer, got {type(layer).__name__}"
-            + ("" if getattr(layer, "built", True) else " that is not built yet")
-            + "."
-        )
-    return tuple(
-        np.asarray(getattr(layer, name), dtype=np.float64)
-        for name in ("eigenvectors", "eigenvalues_in", "eigenvalues_out")
-    )
