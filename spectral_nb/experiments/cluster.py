@@ -25,7 +25,12 @@ dashboard, no usage reports) and offering ``num_cpus`` CPUs (default: this machi
 ``"auto"`` joins the running cluster named by ``RAY_ADDRESS`` (or the one started on this
 machine by ``ray start``); any other string is the address of a cluster's head
 (``host:port``). A process already connected to Ray (``ray.init`` called before) keeps its
-connection and the executor leaves it open.
+connection and the executor leaves it open. Joining (:func:`connect`) switches Ray's loopback
+mode on for a head at 127.0.0.1 (else Ray would swap in this machine's network address) and
+sends the cluster's token when one is at hand (Ray protects clusters started by ``ray start``
+with one). :func:`local_cluster` (``python -m spectral_nb.experiments.cluster``) starts a head
+and worker nodes on 127.0.0.1, for trying the commands and for the tests: Ray's ``ray start``
+refuses a second node on the loopback interface.
 
 What every worker machine needs: the same Python environment as the driver (the package
 installed with ``pip install "spectral_nb[cluster]"``, same versions: the records name the
