@@ -38,7 +38,9 @@ def test_table1_display_grid_and_ranking(sweeps):
     frame = runs_frame(sweeps)
     final, best = table1(frame), table1(frame, column="best_epoch_accuracy")
     shown = tables.table1_display(final, best)
-    assert len(shown) == 12 and shown.index[0] == ("linear wide", "Constrained NN")
+    assert len(shown) == 12 and shown.index[0] == "linear wide / Constrained NN"
+    wide = tables.table1_display(final[final.architecture == "linear_wide"])
+    assert list(wide.index) == [regime_label(r) for r in REGIME_ORDER]
     assert list(shown.columns) == [
         "paper (%)", "final epoch (%)", "final − paper (points)", "within spread", "best point",
         "best epoch (%)", "best − final (points)"]  # every cell has 2 seeds: no seeds column
@@ -63,7 +65,11 @@ def test_sweep_display_gaps_and_first_within(sweeps):
     wide = summary[summary.study == "wide"]
     table = tables.sweep_display(wide)
     assert list(table.index.get_level_values("eigenvalues")) == [30, 510]
-    assert table.columns[-1] == "seeds" and (table["seeds"] == 2).all()
+    assert list(table.columns) == [regime_label(r) + " (%)" for r in REGIME_ORDER]
+    deep = tables.sweep_display(add_depth(summary[summary.study == "deep"]), group="depth")
+    assert deep.index[0] == (3, "784-20-10", 30)
+    uneven = tables.sweep_display(wide.assign(n_seeds=[1] + [2] * (len(wide) - 1)))
+    assert uneven.columns[-1] == "seeds" and list(uneven["seeds"]) == [1, 2]
     gaps = sw.regime_gaps(wide)
     assert list(gaps["eigenvalues"]) == [30, 510]
     assert np.allclose(gaps["gap"], gaps["reference_mean"] - gaps["mean"])

@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labels import REGIME_ORDER, SPECTRAL, architecture_label, network_label, regime_label
+from .labels import (
+    REGIME_ORDER,
+    SPECTRAL,
+    architecture_label,
+    cell_name,
+    network_label,
+    regime_label,
+)
 from .summaries import in_paper_convention
 from .text import Note, format_pm, interval, signed, yes_no
 
@@ -47,7 +54,10 @@ def perceptron_display(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
 def table1_display(
     final: pd.DataFrame, best_epoch: pd.DataFrame | None = None, digits: int = 2
 ) -> pd.DataFrame:
-    """:func:`~.summaries.table1` as a readable table, one row per architecture and regime.
+    """:func:`~.summaries.table1` as a readable table, one row per cell.
+
+    Rows are named by regime when the table holds one architecture, else by cell
+    (``non-linear / Train Λ``), so that the table stays narrow enough for a page.
 
     Columns: the paper's cell, our final-epoch mean ± std, its difference to the paper and
     whether that lies within the spread, and the sweep point of our best mean. With
@@ -58,12 +68,11 @@ def table1_display(
     if final.empty:
         raise ValueError("Empty Table 1; run the wide, deep and non-linear studies first.")
     has_paper = final["paper"].notna().any()
-    out = pd.DataFrame(
-        {
-            "architecture": [architecture_label(a) for a in final["architecture"]],
-            "regime": [regime_label(r) for r in final["regime"]],
-        }
-    )
+    if final["architecture"].nunique() == 1:
+        out = pd.DataFrame({"regime": [regime_label(r) for r in final["regime"]]})
+    else:
+        out = pd.DataFrame({"cell": [cell_name(a, r) for a, r in zip(
+            final["architecture"], final["regime"], strict=True)]})
     if has_paper:
         out["paper (%)"] = [f"{p:.1f}" if np.isfinite(p) else "–" for p in final["paper"]]
     out["final epoch (%)"] = [
@@ -86,7 +95,7 @@ def table1_display(
         out["best − final (points)"] = [
             signed(b - f, digits) for b, f in zip(merged["mean_best"], merged["mean"], strict=True)
         ]
-    return out.set_index(["architecture", "regime"])
+    return out.set_index(out.columns[0])
 
 
 def table1_grid(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
@@ -115,7 +124,8 @@ def sweep_display(summary: pd.DataFrame, digits: int = 1, group: str | None = No
     """One row per sweep point (by eigenvalue count), one ``mean ± std`` column per regime.
 
     Paper-convention spectral rows and baselines only; ``group`` (e.g. ``depth``) becomes
-    the first index level.
+    the first index level, and a deep-study point is then named by its network alone. A
+    ``seeds`` column appears only where the points' seed counts differ.
     """
     frame = summary[in_paper_convention(summary)]
     if frame.empty:
@@ -129,8 +139,11 @@ def sweep_display(summary: pd.DataFrame, digits: int = 1, group: str | None = No
     seeds = frame.groupby("point")["n_seeds"].min()
     table["seeds"] = table["point"].map(seeds).astype(int)
     regimes = [r for r in REGIME_ORDER if r in table.columns]
-    table = table.set_index(index)[[*regimes, "seeds"]]
-    table.columns = [*(regime_label(r) + " (%)" for r in regimes), "seeds"]
+    columns = [*regimes, "seeds"] if table["seeds"].nunique() > 1 else regimes
+    if group:
+        table["point"] = [network_label(p) for p in table["point"]]
+    table = table.set_index(index)[columns]
+    table.columns = [regime_label(r) + " (%)" if r in regimes else r for r in columns]
     table.columns.name = None
     return table
 
