@@ -105,6 +105,9 @@ def test_noise_findings_place_the_paper_value_on_or_off_our_curve():
     assert off["points_below"] == "none"
     table = gap_tables.noise_table(_noise([91.98, 90.5, 89.41], [0.0, 0.4, 0.96]), 91.0)
     assert table.columns[-1] == "share of those readings below 91.0 %"
+    assert "seeds" not in table.columns  # every point has 5
+    uneven = _noise([91.98, 90.5, 89.41], [0.0, 0.4, 0.96]).assign(n_seeds=[5, 4, 5])
+    assert list(gap_tables.noise_table(uneven, 91.0)["seeds"]) == [5, 4, 5]
 
 
 def test_gaps_story_open_or_all_accounted():
@@ -125,10 +128,11 @@ def test_gaps_story_open_or_all_accounted():
 def test_verdict_display_names_each_cell_once():
     verdicts = _verdicts().assign(paper=88.9, ours=87.23, ours_std=0.33)
     shown = gap_tables.verdict_display(verdicts)
-    assert shown.index.names == ["cell", "paper (%)", "ours (%)", "gap (points)"]
-    assert shown.index[0] == ("non-linear / Constrained NN", "88.9", "87.23 ± 0.33", "-1.70")
+    assert shown.index.names == ["cell", "paper (%)", "ours (%)", "gap (points)", "probe"]
+    assert shown.index[0] == ("non-linear / Constrained NN", "88.9", "87.23 ± 0.33", "-1.70",
+                              "batch 300")
     unprobed = shown.reset_index().query("cell == 'linear deep / Unconstrained NN'")
-    assert list(unprobed["probe"]) == ["–"]
+    assert list(unprobed["probe"]) == ["–"] and list(unprobed["verdict"]) == ["not probed"]
 
 
 def test_crossing_table_reads_where_each_curve_meets_the_paper():

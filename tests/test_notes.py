@@ -81,7 +81,7 @@ def test_selection_and_claims(stored):
     assert list(claims["within_spread"]) == sorted(claims["within_spread"])  # outside first
     shown = notes.claims_display(claims)
     assert list(shown.columns) == ["paper (%)", "ours (%)", "seeds", "difference (points)",
-                                   "within spread"]
+                                   "within spread"]  # 3 perceptron seeds, 2 elsewhere
     assert set(shown["within spread"]) <= {"yes", "no"}
     summary = notes.claims_findings(claims)
     assert summary["n_claims"] == 16

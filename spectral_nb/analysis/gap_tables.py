@@ -60,8 +60,8 @@ def probe_display(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
 def verdict_display(verdicts: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     """The cells outside the spread and what every probe does to each of them.
 
-    The cell, the paper's value, ours and the gap form the index, so that a cell probed
-    several times is named once.
+    The cell, the paper's value, ours, the gap and the probe form the index, so that a cell
+    probed several times is named once.
     """
     rows = []
     for row in verdicts.itertuples():
@@ -77,7 +77,7 @@ def verdict_display(verdicts: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
                 "verdict": row.verdict,
             }
         )
-    return pd.DataFrame(rows).set_index(["cell", "paper (%)", "ours (%)", "gap (points)"])
+    return pd.DataFrame(rows).set_index(["cell", "paper (%)", "ours (%)", "gap (points)", "probe"])
 
 
 def crossing_table(
@@ -128,17 +128,19 @@ def column_display(readings: Mapping[str, pd.DataFrame], digits: int = 2) -> pd.
 
 def noise_table(noise: pd.DataFrame, paper: float) -> pd.DataFrame:
     """A :func:`~.gaps.fluctuation_by_point` frame for the page (indexed by sweep point), with
-    ``paper`` as threshold."""
-    return pd.DataFrame(
+    ``paper`` as threshold; a ``seeds`` column appears only where the seed counts differ."""
+    out = pd.DataFrame(
         {
             "point": noise["point"].to_numpy(),
-            "seeds": noise["n_seeds"].to_numpy(),
             "final epoch (%)": [f"{v:.2f}" for v in noise["final"]],
             "range over the last 5 epochs (points)": [f"{v:.2f}" for v in noise["last_range"]],
             f"share of those readings below {paper:.1f} %": [
                 f"{v:.2f}" for v in noise["share_below"]],
         }
-    ).set_index("point")
+    )
+    if noise["n_seeds"].nunique() > 1:
+        out.insert(1, "seeds", noise["n_seeds"].to_numpy())
+    return out.set_index("point")
 
 
 def gap_summary_table(accounts: pd.DataFrame) -> pd.DataFrame:

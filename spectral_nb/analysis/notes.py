@@ -202,19 +202,24 @@ def claims_table(frame: pd.DataFrame, dataset: str = "mnist") -> pd.DataFrame:
 
 
 def claims_display(claims: pd.DataFrame) -> pd.DataFrame:
-    """:func:`claims_table` for the page: one row per claim, in the table's order."""
-    return pd.DataFrame(
+    """:func:`claims_table` for the page: one row per claim, in the table's order.
+
+    A ``seeds`` column appears only where the claims' seed counts differ.
+    """
+    out = pd.DataFrame(
         {
             "cell": [cell_name(a, r) for a, r in zip(claims.architecture, claims.regime,
                                                       strict=True)],
-            "paper (%)": [f"{v:g}" for v in claims.paper],
+            "paper (%)": [f"{v:.1f}" for v in claims.paper],
             "ours (%)": [format_pm(m, s, 2) for m, s in zip(claims["mean"], claims["std"],
                                                              strict=True)],
-            "seeds": claims.n_seeds.astype(int).to_numpy(),
             "difference (points)": [signed(v, 2) for v in claims.difference],
             "within spread": [yes_no(w) for w in claims.within_spread],
         }
-    ).set_index("cell")
+    )
+    if claims.n_seeds.nunique() > 1:
+        out.insert(3, "seeds", claims.n_seeds.astype(int).to_numpy())
+    return out.set_index("cell")
 
 
 def claims_findings(claims: pd.DataFrame) -> dict[str, Any]:
