@@ -2,9 +2,9 @@
 #   make book   set up, fetch data, execute every chapter, build the HTML book in _build/html
 #   make test   set up, fetch data, lint, unit tests, nbval over every chapter (smoke), book build
 #               and the headless-browser check
-# Other targets: make data | bench | lint | unit | nbval | book-html | browser-check | chromium |
-# clean.  PROFILE=smoke|quick|paper|auto chooses the book's parameter profile (default auto:
-# paper records if present, else quick).
+# Other targets: make data | bench | bench-cluster | lint | unit | nbval | book-html |
+# browser-check | chromium | clean.  PROFILE=smoke|quick|paper|auto chooses the book's parameter
+# profile (default auto: paper records if present, else quick).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -20,7 +20,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
 .PHONY: all setup data test unit lint nbval book book-html browser-check chromium colab-check \
-	bench clean
+	bench bench-cluster clean
 
 all: test
 
@@ -29,7 +29,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[book,dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[book,dev,cluster]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (spectral_nb)" >/dev/null
 	touch $@
 
@@ -102,6 +102,12 @@ colab-check: $(STAMP) data
 bench: $(STAMP) data
 	$(PY) -m spectral_nb.experiments.bench
 	$(PY) -m spectral_nb.cnn.bench
+	$(MAKE) --no-print-directory bench-cluster
+
+# Runs per minute serial vs Ray on this machine, side by side, and the cluster's scaling.
+bench-cluster: $(STAMP) data
+	$(PY) -m spectral_nb.experiments.bench.cluster_speed
+	$(PY) -m spectral_nb.experiments.bench.cluster_speed --scaling
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

@@ -27,8 +27,8 @@ CHAPTERS = [
     "book/06_fashion_mnist",
     "book/07_cnn",
 ]
-PAGES = ["book/intro", "book/reproducing", "book/bibliography"]
-EXPECTED_ORDER = ["book/intro", *CHAPTERS, "book/reproducing", "book/bibliography"]
+PAGES = ["book/intro", "book/reproducing", "book/cluster", "book/bibliography"]
+EXPECTED_ORDER = ["book/intro", *CHAPTERS, "book/reproducing", "book/cluster", "book/bibliography"]
 REQUIRED_KEYS = {
     "giambagli2021",
     "rippel2015",
