@@ -1,9 +1,12 @@
-"""Micro-benchmark of the CNN layers: forward + backward time per batch.
+"""Micro-benchmark of the CNN layers: forward + backward time per batch, under the current backend.
 
 ``python -m spectral_nb.cnn.bench [--batch 64] [--size 28] [--channels 16] [--repeats 30]``
-prints one row per layer (milliseconds per compiled training-style step, median of repeats):
-spectral pooling through the FFT and through the collapsed real matrices, max pooling for
-reference, randomised resolution both ways, and ``Conv2D`` against ``SpectralConv2D``.
+prints one row per layer (milliseconds per compiled forward + backward step, median of
+repeats): spectral pooling through the FFT and through the collapsed real matrices, max
+pooling for reference, randomised resolution both ways, and ``Conv2D`` against
+``SpectralConv2D``. The step is compiled the way each backend compiles a training step
+(``tf.function`` under TensorFlow, ``jax.jit`` under JAX; PyTorch runs eagerly); set
+``KERAS_BACKEND`` to choose the backend.
 """
 
 from __future__ import annotations
@@ -11,45 +14,74 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from typing import Any
 
 import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from .conv import SpectralConv2D
 from .pooling import SpectralPooling2D
 from .randomized import RandomizedResolution
 
 
-def time_layer(layer: keras.layers.Layer, x: tf.Tensor, repeats: int = 30) -> float:
+def _compiled_step(layer: keras.layers.Layer) -> Callable[[Any], list]:
+    """``x -> gradients of sum(layer(x)^2)`` w.r.t. ``x`` and the weights, compiled."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        @tf.function
+        def tf_step(inputs: tf.Tensor) -> list:
+            with tf.GradientTape() as tape:
+                tape.watch(inputs)
+                out = layer(inputs, training=True)
+                loss = tf.reduce_sum(out * out)
+            return tape.gradient(loss, [inputs, *layer.trainable_variables])
+
+        return tf_step
+    if backend == "jax":
+        import jax
+
+        frozen = [v.value for v in layer.non_trainable_variables]
+        weights = [v.value for v in layer.trainable_variables]
+
+        def loss(values: list, inputs: Any) -> Any:
+            out, _ = layer.stateless_call(values, frozen, inputs, training=True)
+            return jax.numpy.sum(out * out)
+
+        grad = jax.jit(jax.grad(loss, argnums=(0, 1)))
+        return lambda inputs: jax.tree_util.tree_leaves(grad(weights, inputs))
+    if backend == "torch":
+        import torch
+
+        def torch_step(inputs: Any) -> list:
+            inputs = inputs.detach().requires_grad_(True)
+            out = layer(inputs, training=True)
+            params = [v.value for v in layer.trainable_variables]
+            return list(torch.autograd.grad(torch.sum(out * out), [inputs, *params]))
+
+        return torch_step
+    raise NotImplementedError(f"No benchmark step for the {backend!r} backend.")
+
+
+def time_layer(layer: keras.layers.Layer, x: Any, repeats: int = 30) -> float:
     """Median milliseconds of one compiled forward + backward pass of ``layer`` on ``x``."""
     layer(x)  # build
-
-    @tf.function
-    def step(inputs: tf.Tensor) -> list:
-        with tf.GradientTape() as tape:
-            tape.watch(inputs)
-            out = layer(inputs, training=True)
-            loss = tf.reduce_sum(out * out)
-        return tape.gradient(loss, [inputs, *layer.trainable_variables])
-
-    step(x)
+    step = _compiled_step(layer)
+    [keras.ops.convert_to_numpy(g) for g in step(x)]  # compile and warm up
     times = []
     for _ in range(repeats):
         tic = time.perf_counter()
-        [g.numpy() for g in step(x)]
+        [keras.ops.convert_to_numpy(g) for g in step(x)]
         times.append(time.perf_counter() - tic)
     return 1000.0 * float(np.median(times))
 
 
-def benchmark(
-    batch: int = 64, size: int = 28, channels: int = 16, repeats: int = 30
-) -> pd.DataFrame:
-    """Time every layer on a random ``(batch, size, size, channels)`` float32 tensor."""
-    x = tf.constant(np.random.default_rng(0).random((batch, size, size, channels), "float32"))
+def layers_to_time(size: int, channels: int) -> dict[str, Callable[[], keras.layers.Layer]]:
+    """The benchmarked layers by name (fresh instances)."""
     half = -(-size // 2)
-    layers: dict[str, Callable[[], keras.layers.Layer]] = {
+    return {
         "MaxPooling2D(2)": lambda: keras.layers.MaxPooling2D(2, padding="same"),
         "SpectralPooling2D fft": lambda: SpectralPooling2D(half),
         "SpectralPooling2D matrix": lambda: SpectralPooling2D(half, implementation="matrix"),
@@ -62,7 +94,19 @@ def benchmark(
         "Conv2D 5x5": lambda: keras.layers.Conv2D(channels, 5, padding="same"),
         "SpectralConv2D 5x5": lambda: SpectralConv2D(channels, 5, padding="same"),
     }
-    rows = [(name, time_layer(make(), x, repeats)) for name, make in layers.items()]
+
+
+def benchmark(
+    batch: int = 64, size: int = 28, channels: int = 16, repeats: int = 30
+) -> pd.DataFrame:
+    """Time every layer on a random ``(batch, size, size, channels)`` float32 tensor."""
+    x = keras.ops.convert_to_tensor(
+        np.random.default_rng(0).random((batch, size, size, channels), "float32")
+    )
+    rows = [
+        (name, time_layer(make(), x, repeats))
+        for name, make in layers_to_time(size, channels).items()
+    ]
     return pd.DataFrame(rows, columns=["layer", "ms_per_step"]).set_index("layer")
 
 
@@ -74,7 +118,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args(argv)
     table = benchmark(args.batch, args.size, args.channels, args.repeats)
-    print(f"forward + backward, batch {args.batch}, {args.size}x{args.size}x{args.channels}")
+    print(
+        f"{keras.backend.backend()}: forward + backward, batch {args.batch}, "
+        f"{args.size}x{args.size}x{args.channels}"
+    )
     print(table.round(2).to_string())
 
 
