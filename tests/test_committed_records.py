@@ -5,21 +5,27 @@ engine and compared with what the record says, so results cannot drift from the 
 unnoticed. Float rounding differs between CPUs, so a few test images may flip.
 """
 
-import json
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from spectral_nb.experiments import ResultsStore, RunSpec, default_root
+from spectral_nb.experiments import ResultsStore, RunSpec, build_study, default_root
+from spectral_nb.experiments.__main__ import main as cli
+from spectral_nb.experiments.catalog import build, names
 from spectral_nb.experiments.engine.tensors import load_dataset
 from spectral_nb.experiments.engine.trainer import train_runs
+from spectral_nb.experiments.runner import study_records
 
 TOLERANCE_POINTS = 0.3  # percentage points of test accuracy
 RETRAINED = 2  # records retrained per test run (cheapest first)
+DATA = Path(__file__).parent / "data"
+STORE = ResultsStore(default_root("paper"))
 
 
 def _cheapest_records():
-    store = ResultsStore(default_root("paper"))
-    records = list(store.records(study="perceptron", dataset="mnist"))
+    study = build_study("perceptron", "mnist", "paper")
+    records = study_records(study, STORE, recorded_only=True)
     records.sort(key=lambda r: (r["wall_time_s"], r["spec_hash"]))
     by_regime = {}
     for record in records:
@@ -28,9 +34,10 @@ def _cheapest_records():
 
 
 RECORDS = _cheapest_records()
+needs_records = pytest.mark.skipif(not RECORDS, reason="no committed paper-profile records")
 
 
-@pytest.mark.skipif(not RECORDS, reason="no committed paper-profile perceptron records yet")
+@needs_records
 @pytest.mark.parametrize("record", RECORDS, ids=lambda r: r["spec"]["regime"])
 def test_committed_record_is_reproduced_by_the_code(record):
     spec = RunSpec.from_dict(record["spec"])
@@ -42,25 +49,35 @@ def test_committed_record_is_reproduced_by_the_code(record):
     assert result.train_loss[0] == pytest.approx(record["history"]["train_loss"][0], rel=1e-3)
 
 
-def test_every_committed_record_belongs_to_a_current_study_or_probe():
-    """No orphans: each record's spec is one its study (or probe) still asks for."""
-    from pathlib import Path
+@needs_records
+def test_every_committed_record_is_valid_once_and_asked_for_by_a_study():
+    """No damaged files, no orphans, no run stored twice; every record has all its epochs."""
+    assert STORE.damaged() == []
+    stored = list(STORE.records())
+    hashes = Counter(record["spec_hash"] for record in stored)
+    assert max(hashes.values()) == 1
+    wanted = {
+        spec.hash
+        for dataset in ("mnist", "fashion_mnist")
+        for name in names()
+        for spec in _specs_or_none(name, dataset)
+    }
+    orphans = set(hashes) - wanted
+    assert not orphans, f"records no study asks for any more: {sorted(orphans)[:5]}"
+    for record in stored:
+        assert len(record["history"]["test_accuracy"]) == record["spec"]["epochs"]
 
-    from spectral_nb.experiments.protocol.probes import PROBE_PREFIX, build_probe
-    from spectral_nb.experiments.protocol.studies import build_study
 
-    root = Path(default_root("paper"))
-    wanted: dict[tuple[str, str], set[str]] = {}
-    paths = sorted(root.glob("*/*/*.json"))
-    if not paths:
-        pytest.skip("no committed paper-profile records")
-    for path in paths:
-        dataset, study = path.parent.parent.name, path.parent.name
-        if (dataset, study) not in wanted:
-            build = build_probe if study.startswith(PROBE_PREFIX) else build_study
-            wanted[(dataset, study)] = {s.hash for s in build(study, dataset, "paper").specs}
-        record = json.loads(path.read_text())
-        spec = RunSpec.from_dict(record["spec"])
-        assert spec.hash == record["spec_hash"] == path.stem, path
-        assert spec.hash in wanted[(dataset, study)], f"{path} is not a run of {study} any more"
-        assert len(record["history"]["test_accuracy"]) == spec.epochs, path
+def _specs_or_none(name, dataset):
+    try:
+        return build(name, dataset, "paper").specs
+    except ValueError:
+        return ()
+
+
+@needs_records
+@pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
+def test_table1_from_committed_records_is_unchanged(dataset, capsys):
+    """The CLI prints Table 1 byte for byte as it did before the store was keyed by hash."""
+    assert cli(["table1", "--profile", "paper", "--dataset", dataset]) == 0
+    assert capsys.readouterr().out == (DATA / f"table1_paper_{dataset}.csv").read_text()

@@ -1,20 +1,18 @@
-"""The fast engine against the plain Keras path, and the resumable study runner."""
+"""The fast engine against the plain Keras path."""
 
 import numpy as np
 import pytest
 
-from spectral_nb.experiments import ResultsStore, RunSpec, constrained_twin, run_study
-from spectral_nb.experiments import runner as runner_module
+from spectral_nb.experiments import RunSpec, constrained_twin
 from spectral_nb.experiments.bench.keras_path import train_keras
 from spectral_nb.experiments.engine.chain import chain_order
-from spectral_nb.experiments.engine.tensors import PIXEL_SCALE, load_dataset
-from spectral_nb.experiments.engine.trainer import (
-    GroupTrainer,
-    _scaled_pixels,
+from spectral_nb.experiments.engine.tensors import (
+    PIXEL_SCALE,
+    load_dataset,
     resident_tensors,
-    train_runs,
+    scaled_pixels,
 )
-from spectral_nb.experiments.protocol.studies import Study
+from spectral_nb.experiments.engine.trainer import GroupTrainer, train_runs
 
 SMALL = dict(dataset="mnist", train_size=650, test_size=300, batch_size=100, epochs=2)
 
@@ -114,57 +112,6 @@ def test_frozen_sets_do_not_move():
         assert not np.array_equal(before["eigenvalues_out"], after["eigenvalues_out"])
 
 
-def test_killed_sweep_resumes_with_exactly_one_record_per_run(tmp_path, monkeypatch):
-    specs = tuple(
-        _spec(sizes, acts, regime, seed=seed, train_size=300, test_size=100, epochs=1)
-        for sizes, acts in [((784, 10), ()), ((784, 20, 10), ("linear",))]
-        for regime in ("train_lambda", "unconstrained")
-        for seed in (0, 1)
-    )
-    study = Study(name="mini", dataset="mnist", profile="smoke", specs=specs)
-    store = ResultsStore(tmp_path)
-    real_train_runs = runner_module.train_runs
-    calls = {"n": 0}
-
-    def dies_on_third_group(group, data, on_epoch=None):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt("killed")
-        return real_train_runs(group, data, on_epoch)
-
-    monkeypatch.setattr(runner_module, "train_runs", dies_on_third_group)
-    with pytest.raises(KeyboardInterrupt):
-        run_study(study, store, progress=False, max_runs_per_group=2)
-    written = sorted(tmp_path.rglob("*.json"))
-    assert len(written) == 4  # two finished groups, nothing partial
-    mtimes = {p: p.stat().st_mtime_ns for p in written}
-
-    monkeypatch.setattr(runner_module, "train_runs", real_train_runs)
-    records = run_study(study, store, progress=False, max_runs_per_group=2)
-    assert len(records) == len(specs)
-    assert len(list(tmp_path.rglob("*.json"))) == len(specs)
-    assert not list(tmp_path.rglob(".tmp-*"))
-    assert {r["spec_hash"] for r in records} == {s.hash for s in specs}
-    assert all(p.stat().st_mtime_ns == t for p, t in mtimes.items())  # not retrained
-
-
-def test_record_contents(tmp_path):
-    spec = _spec((784, 20, 10), ("linear",), train_size=300, test_size=100, epochs=2)
-    study = Study(name="one", dataset="mnist", profile="smoke", specs=(spec,))
-    (record,) = run_study(study, ResultsStore(tmp_path), progress=False)
-    assert record["trainable_parameters"] == 30
-    assert len(record["history"]["test_accuracy"]) == 2
-    assert record["final_test_accuracy"] == record["history"]["test_accuracy"][-1]
-    assert record["retracted_weights"]["shape"] == [784, 10]
-    assert sum(record["retracted_weights"]["histogram_counts"]) == 7840
-    for key in ("device", "tensorflow", "keras", "numpy", "spectral_nb", "wall_time_s"):
-        assert key in record
-    import re
-
-    commit = record["git_commit"]
-    assert commit is None or re.fullmatch(r"[0-9a-f]{40}(\+modified)?", commit)
-
-
 def _reference_tied_training(spec, data):
     """Tied eigenvalues trained the slow, obvious way: explicit variables, Keras' AdaMax."""
     import keras
@@ -249,7 +196,7 @@ def test_resident_tensors_are_made_once_per_dataset():
 def test_pixels_scaled_by_tf_equal_numpy_s_for_every_pixel_value():
     every_value = np.arange(256, dtype=np.uint8).reshape(16, 16)
     np.testing.assert_array_equal(
-        _scaled_pixels(every_value).numpy(), every_value.astype(np.float32) / PIXEL_SCALE
+        scaled_pixels(every_value).numpy(), every_value.astype(np.float32) / PIXEL_SCALE
     )
 
 

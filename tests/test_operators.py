@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -242,3 +246,14 @@ def test_shape_errors(rng):
         op.trim(np.eye(8), [4, 3, 2])
     with pytest.raises(ValueError, match="built Spectral layer"):
         op.layer_parameters(object())
+
+
+def test_every_name_the_book_uses_is_one_import_away():
+    """``from spectral_nb import operators as op`` keeps every name chapter 1 calls."""
+    notebook = Path(__file__).resolve().parents[1] / "book" / "01_theory.ipynb"
+    cells = json.loads(notebook.read_text())["cells"]
+    source = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    used = set(re.findall(r"\bop\.([a-z_]+)", source))
+    assert used, "chapter 1 no longer calls spectral_nb.operators"
+    assert not [name for name in used if not hasattr(op, name)]
+    assert set(op.__all__) >= used | {"spectral_kernel"}

@@ -2,7 +2,9 @@
 
 Typical use in a chapter::
 
-    from spectral_nb.experiments import build_study, run_study, runs_frame, point_summary
+    from spectral_nb.experiments import build_study, resolve_profile, run_study
+    from spectral_nb.analysis.summaries import point_summary, runs_frame
+    profile = resolve_profile("auto", studies=[("wide", "mnist")])
     records = run_study(build_study("wide", "mnist", profile))
     summary = point_summary(runs_frame(records))
 
@@ -16,6 +18,9 @@ from typing import Any
 
 _LAZY = {
     "run_study": "runner",
+    "run_specs": "runner",
+    "study_records": "runner",
+    "resolve_profile": "catalog",
     "REGIMES": "protocol.spec",
     "RunSpec": "protocol.spec",
     "SpecError": "protocol.spec",

@@ -3,8 +3,8 @@
 A study name is one of the paper's studies (``perceptron``, ``wide``, ``deep``,
 ``nonlinear``), a probe (``probe_<name>``), or a study registered by another part of the
 package (the CNN chapter's ``cnn_*``, the pruning chapter's ``pruning_*``) through
-:data:`EXTRA_STUDIES`: a name prefix mapped to the dotted path of its ``build(name, dataset,
-profile) -> Study`` function, imported only when such a study is asked for.
+:data:`EXTRA_STUDIES`: a name prefix mapped to a module that defines ``STUDIES`` (its study
+names) and ``build(name, dataset, profile) -> Study``, imported only when needed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ..profiles import PROFILES, resolve
 from .protocol.probes import PROBE_PREFIX, PROBES, build_probe
 from .protocol.studies import STUDIES, Study, build_study
 
-# name prefix -> "module:function" building such a study (registered by their owners).
+# name prefix -> module defining STUDIES and build(name, dataset, profile) (registered by owners)
 EXTRA_STUDIES: dict[str, str] = {}
 
 
@@ -25,10 +25,9 @@ def _builder(name: str) -> Callable[[str, str, str], Study]:
         return build_study
     if name.startswith(PROBE_PREFIX):
         return build_probe
-    for prefix, target in EXTRA_STUDIES.items():
+    for prefix, module in EXTRA_STUDIES.items():
         if name.startswith(prefix):
-            module, function = target.split(":")
-            return getattr(importlib.import_module(module), function)
+            return importlib.import_module(module).build
     raise ValueError(f"Unknown study {name!r}; choose from {', '.join(names())}.")
 
 
@@ -37,9 +36,22 @@ def build(name: str, dataset: str = "mnist", profile: str = "quick") -> Study:
     return _builder(name)(name, dataset, profile)
 
 
+def probe_names() -> tuple[str, ...]:
+    """Every probe's study name (``probe_<name>``)."""
+    return tuple(PROBE_PREFIX + name for name in PROBES)
+
+
+def extra_names() -> tuple[str, ...]:
+    """The studies registered in :data:`EXTRA_STUDIES` (CNN, pruning, ...)."""
+    return tuple(
+        name for module in EXTRA_STUDIES.values()
+        for name in importlib.import_module(module).STUDIES
+    )
+
+
 def names() -> tuple[str, ...]:
-    """The paper's studies and the probes (registered studies are listed by their owners)."""
-    return (*STUDIES, *(PROBE_PREFIX + name for name in PROBES))
+    """Every study name: the paper's studies, the probes, then the registered studies."""
+    return (*STUDIES, *probe_names(), *extra_names())
 
 
 def records_complete(studies: Iterable[tuple[str, str]], profile: str = "paper") -> bool:
@@ -49,7 +61,7 @@ def records_complete(studies: Iterable[tuple[str, str]], profile: str = "paper")
     store = ResultsStore(default_root(profile))
     studies = tuple(studies)
     return bool(studies) and all(
-        store.has(study.name, spec)
+        store.has(spec)
         for study in (build(name, dataset, profile) for name, dataset in studies)
         for spec in study.specs
     )
@@ -62,4 +74,7 @@ def resolve_profile(profile: str = "auto", studies: Iterable[tuple[str, str]] = 
     return resolve(profile, lambda: records_complete(studies, "paper"))
 
 
-__all__ = ["PROFILES", "build", "names", "records_complete", "resolve_profile"]
+__all__ = [
+    "PROFILES", "build", "extra_names", "names", "probe_names", "records_complete",
+    "resolve_profile",
+]

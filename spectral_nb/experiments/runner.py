@@ -1,102 +1,204 @@
-"""Run a study: train what is not yet recorded, in groups, and record each finished run."""
+"""Run studies: train what is not yet recorded, in groups, and record each finished run.
+
+The runner asks the store which of the requested runs have no record (each distinct run
+once, by spec hash), splits them into groups that one call of their kind's trainer handles
+(:mod:`.kinds`), hands the groups to an *executor* and writes every record as its group comes
+back. Only this process writes to the store (one writer, however many workers train), so a
+record is written once, atomically, and an interrupted sweep resumes where it stopped.
+
+Executors: :class:`SerialExecutor` trains the groups one after another in this process; the
+cluster executor (:mod:`.cluster`) sends them to Ray workers. Both yield each group's records
+as the group finishes.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
 
-import numpy as np
-
-from .engine.tensors import load_dataset
-from .engine.trainer import RunResult, group_key, train_runs
-from .protocol.spec import RunSpec
+from .kinds import kind_of, spec_of_record
 from .protocol.studies import Study
-from .provenance import provenance
 from .store import ResultsStore, default_root
 
-MAX_RUNS_PER_GROUP = 10
-HISTOGRAM_BINS = 60
+# Announce the plan and a time estimate before training that is expected to take longer.
+ANNOUNCE_AFTER_S = 120.0
 
 
-def layer_kernels(result: RunResult) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    """Each trained layer's kernel ``(inputs, units)`` and bias, in float64."""
-    kernels = []
-    for layer in result.parameters:
-        if "eigenvectors" in layer:
-            phi = layer["eigenvectors"].astype(np.float64)
-            kernel = phi * (layer["eigenvalues_in"][:, None] - layer["eigenvalues_out"][None, :])
-            kernels.append((kernel, None))
-        else:
-            kernels.append((layer["kernel"].astype(np.float64), layer["bias"].astype(np.float64)))
-    return kernels
+def train_group(specs: Sequence[Any], on_epoch: Callable[[int], Any] | None = None) -> list[dict]:
+    """Train one group of runs of a single kind; one record per spec, in order."""
+    kinds = {kind_of(spec).name for spec in specs}
+    if len(kinds) != 1:
+        raise ValueError(f"A group holds runs of one kind, got {sorted(kinds)}.")
+    records = kind_of(specs[0]).train_group()(list(specs), on_epoch)
+    if [r["spec_hash"] for r in records] != [s.hash for s in specs]:
+        raise RuntimeError("The trainer returned records that do not match its runs.")
+    return records
 
 
-def retracted_input_kernel(result: RunResult) -> np.ndarray:
-    """The first run of linear layers fused into one kernel (784 x 10 for linear nets)."""
-    kernels = layer_kernels(result)
-    fused = kernels[0][0]
-    for k, activation in enumerate(result.spec.activations[:-1]):
-        if activation != "linear":
-            break
-        fused = fused @ kernels[k + 1][0]
-    return fused
-
-
-def weight_summary(weights: np.ndarray) -> dict[str, Any]:
-    """Histogram and moments of a weight matrix's entries (for the weight-distribution figures)."""
-    flat = weights.ravel()
-    edge = float(np.max(np.abs(flat))) or 1.0
-    counts, edges = np.histogram(flat, bins=HISTOGRAM_BINS, range=(-edge, edge))
-    centred = flat - flat.mean()
-    std = float(flat.std())
-    return {
-        "shape": list(weights.shape),
-        "mean": float(flat.mean()),
-        "std": std,
-        "excess_kurtosis": float((centred**4).mean() / std**4 - 3.0) if std > 0 else 0.0,
-        "histogram_edges": [round(float(e), 7) for e in edges],
-        "histogram_counts": counts.tolist(),
-    }
-
-
-def make_record(study: str, result: RunResult) -> dict[str, Any]:
-    spec = result.spec
-    return {
-        "study": study,
-        "spec": spec.to_dict(),
-        "spec_hash": spec.hash,
-        "trainable_parameters": spec.trainable_parameter_count(),
-        "final_test_accuracy": result.test_accuracy[-1],
-        "history": {
-            "train_loss": result.train_loss,
-            "train_accuracy": result.train_accuracy,
-            "test_accuracy": result.test_accuracy,
-            "test_accuracy_first_half": [a for a, _ in result.test_accuracy_halves],
-            "test_accuracy_second_half": [b for _, b in result.test_accuracy_halves],
-        },
-        "retracted_weights": weight_summary(retracted_input_kernel(result)),
-        "wall_time_s": result.wall_time_s,
-        "trained_together_with": result.group_size,
-        **provenance(),
-    }
-
-
-def plan_groups(specs: Iterable[RunSpec], max_runs: int = MAX_RUNS_PER_GROUP) -> list[list]:
-    """Split specs into groups that one compiled program trains together."""
-    by_key: OrderedDict[tuple, list[RunSpec]] = OrderedDict()
+def plan_groups(specs: Iterable[Any], max_runs: int | None = None) -> list[list[Any]]:
+    """Split specs into groups that one call of their kind's trainer trains together."""
+    by_key: OrderedDict[tuple, list[Any]] = OrderedDict()
     for spec in specs:
-        by_key.setdefault(group_key(spec), []).append(spec)
+        kind = kind_of(spec)
+        by_key.setdefault((kind.name, kind.key(spec)), []).append(spec)
     groups = []
     for members in by_key.values():
-        for start in range(0, len(members), max_runs):
-            groups.append(members[start : start + max_runs])
+        size = max_runs or kind_of(members[0]).max_group
+        for start in range(0, len(members), size):
+            groups.append(members[start : start + size])
     return groups
 
 
+class Executor(Protocol):
+    """Trains groups of runs and yields each group's records as it finishes."""
+
+    def run(self, groups: Sequence[Sequence[Any]]) -> Iterator[list[dict]]: ...
+
+
+@dataclass
+class SerialExecutor:
+    """Train the groups one after another in this process.
+
+    ``on_group_start(group)`` is called before each group and returns the per-epoch callback
+    handed to the trainer (the progress bar's label), or ``None``.
+    """
+
+    on_group_start: Callable[[Sequence[Any]], Callable[[int], Any] | None] | None = None
+
+    def run(self, groups: Sequence[Sequence[Any]]) -> Iterator[list[dict]]:
+        for group in groups:
+            on_epoch = self.on_group_start(group) if self.on_group_start else None
+            yield train_group(group, on_epoch)
+
+
+@dataclass
+class RunReport:
+    """What :func:`run_specs` did."""
+
+    root: Path
+    requested: int  # distinct runs asked for
+    already: int  # of those, recorded before
+    damaged: int = 0  # of those, with a damaged record in the way (not trained)
+    written: list[Path] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"{len(self.written)} new record(s) written, {self.already} already there, "
+            f"under {self.root}"
+        )
+        if self.damaged:
+            text += (
+                f"; {self.damaged} run(s) not trained because a damaged record is in the way "
+                "(rerun with --repair to move those aside and train them)"
+            )
+        return text
+
+
+def run_specs(
+    specs: Iterable[Any],
+    store: ResultsStore,
+    progress: bool = True,
+    executor: Executor | None = None,
+    label: str = "runs",
+    max_runs_per_group: int | None = None,
+) -> RunReport:
+    """Train every run of ``specs`` that has no record in ``store`` and record it.
+
+    Each distinct run (spec hash) is trained at most once, however often it is asked for.
+    A run whose record file is damaged is reported and skipped, never trained over:
+    :meth:`.ResultsStore.repair` moves such files aside first.
+    """
+    unique = list({spec.hash: spec for spec in specs}.values())
+    recorded = [spec for spec in unique if store.has(spec)]
+    # a damaged record is reported by the store and left in place: never trained over
+    damaged = [spec for spec in unique if not store.has(spec) and store.path(spec).exists()]
+    pending = [spec for spec in unique if not store.path(spec).exists()]
+    report = RunReport(
+        root=store.root, requested=len(unique), already=len(recorded), damaged=len(damaged)
+    )
+    if not pending:
+        return report
+    announce(pending, label)
+    groups = plan_groups(pending, max_runs_per_group)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(pending), desc=label, unit="run", disable=not progress)
+
+    def on_group_start(group: Sequence[Any]) -> Callable[[int], Any]:
+        first = group[0]
+        name = "-".join(map(str, getattr(first, "sizes", ()))) or kind_of(first).name
+        epochs = getattr(first, "epochs", None)
+
+        def on_epoch(epoch: int) -> None:
+            bar.set_postfix_str(f"{name} x{len(group)} epoch {epoch + 1}/{epochs}")
+
+        return on_epoch
+
+    executor = executor or SerialExecutor(on_group_start)
+    try:
+        for records in executor.run(groups):
+            for record in records:
+                if store.write(record):
+                    report.written.append(store.path(spec_of_record(record)))
+            bar.update(len(records))
+    finally:
+        bar.close()
+    return report
+
+
+def announce(specs: Sequence[Any], label: str, threshold_s: float = ANNOUNCE_AFTER_S) -> None:
+    """Say what is about to be trained and how long it may take, when that is a while."""
+    seconds = 0.0
+    for group in plan_groups(specs):
+        estimate = kind_of(group[0]).estimate_seconds(group)
+        seconds += estimate or 0.0
+    if seconds < threshold_s:
+        return
+    print(
+        f"{label}: training {len(specs)} run(s) not yet recorded; estimated "
+        f"{_duration(seconds)} on a 2-core CPU (a rough figure from the committed records' "
+        "speed; a GPU or a faster CPU takes less). Records are saved as each group finishes, "
+        "so an interrupted run resumes.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def study_records(
+    study: Study, store: ResultsStore, recorded_only: bool = False
+) -> list[dict[str, Any]]:
+    """The records of ``study``'s runs, as the study sees them.
+
+    Each record is the stored one with ``study`` set to this study's name and ``spec`` to
+    this study's own spec (same hash, this study's tags: its point labels and variants),
+    so a run two studies share reads as a run of each. A run without a valid record raises
+    :class:`~.store.StoreError`, or is left out with ``recorded_only``.
+    """
+    return [
+        {**store.read(spec), "study": study.name, "spec": spec.to_dict()}
+        for spec in study.specs
+        if not recorded_only or store.has(spec)
+    ]
+
+
 def run_study(
-    study: Study, store: ResultsStore | None = None, progress: bool = True,
-    max_runs_per_group: int = MAX_RUNS_PER_GROUP,
+    study: Study,
+    store: ResultsStore | None = None,
+    progress: bool = True,
+    executor: Executor | None = None,
+    max_runs_per_group: int | None = None,
 ) -> list[dict[str, Any]]:
     """Train every run of ``study`` that has no record yet; return all its records.
 
@@ -104,32 +206,6 @@ def run_study(
     stopped; nothing already recorded is trained again.
     """
     store = store or ResultsStore(default_root(study.profile))
-    pending = [spec for spec in study.specs if not store.has(study.name, spec)]
-    if pending:
-        _train_pending(study, pending, store, progress, max_runs_per_group)
-    return [store.read(study.name, spec) for spec in study.specs]
-
-
-def _train_pending(
-    study: Study, pending: list[RunSpec], store: ResultsStore, progress: bool, max_runs: int
-) -> None:
-    from tqdm.auto import tqdm
-
-    bar = tqdm(
-        total=len(pending), desc=f"{study.dataset}/{study.name} ({study.profile})", unit="run",
-        disable=not progress,
-    )
-    try:
-        for group in plan_groups(pending, max_runs):
-            first = group[0]
-            data = load_dataset(first.dataset, first.train_size, first.test_size)
-            label = f"{'-'.join(map(str, first.sizes))} x{len(group)}"
-
-            def on_epoch(epoch: int, label: str = label, epochs: int = first.epochs) -> None:
-                bar.set_postfix_str(f"{label} epoch {epoch + 1}/{epochs}")
-
-            for result in train_runs(group, data, on_epoch):
-                store.write(study.name, make_record(study.name, result))
-            bar.update(len(group))
-    finally:
-        bar.close()
+    label = f"{study.dataset}/{study.name} ({study.profile})"
+    run_specs(study.specs, store, progress, executor, label, max_runs_per_group)
+    return study_records(study, store)

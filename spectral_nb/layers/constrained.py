@@ -45,6 +45,14 @@ class ConstrainedDense(DirectKernelDense):
     activation, use_bias, kernel_initializer, bias_initializer
         As in ``keras.layers.Dense``; the bias, if any, is frozen (only ``k`` weights train).
         The default kernel initializer is the paper's U[-0.5, 0.5].
+
+    Trainable parameters: exactly ``trainable_count``.
+
+    Input shape
+        2-D tensor ``(batch_size, n)``, with ``trainable_count <= n * units``.
+
+    Output shape
+        2-D tensor ``(batch_size, units)``.
     """
 
     def __init__(

@@ -9,7 +9,21 @@ import keras
 
 @keras.saving.register_keras_serializable(package="spectral_nb")
 class ScaledTanh(keras.layers.Layer):
-    """``tanh(beta * x)`` with one trainable scalar ``beta`` (initial value ``beta``)."""
+    """``tanh(beta * x)`` with one scalar slope ``beta`` (initial value ``beta``).
+
+    Parameters
+    ----------
+    beta
+        Initial slope.
+    trainable_beta
+        Train ``beta`` (one trainable parameter) or keep it fixed (none).
+
+    Input shape
+        Any.
+
+    Output shape
+        The input's.
+    """
 
     def __init__(self, beta: float = 1.0, trainable_beta: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)

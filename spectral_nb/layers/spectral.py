@@ -1,15 +1,15 @@
 """The spectral dense layer of Giambagli et al. (2021).
 
-Between a layer of ``n`` nodes and one of ``m`` nodes, the transfer operator in the
-compact ``(n + m)``-space is ``A = Phi Lambda Phi^-1`` with ``Phi = I + [[0, 0], [phi^T, 0]]``
-(``phi^T`` the ``m x n`` sub-diagonal block of eigenvectors) and ``Phi^-1 = 2I - Phi``.
-Its out <- in block is ``phi^T * (lam_in - lam_out)`` elementwise, so on an input ``(x, 0)``
-the layer is a dense layer with kernel
+Between a layer of ``n`` nodes and one of ``m`` nodes, the transfer operator in the compact
+``(n + m)``-space is ``A = Phi Lambda Phi^-1`` with ``Phi = I + [[0, 0], [phi^T, 0]]`` and
+``Phi^-1 = 2I - Phi``. Its out <- in block, transposed to Keras orientation ``(inputs, units)``,
+is the kernel of a dense layer:
 
-    W[j, i] = phi[j, i] * (eigenvalues_in[j] - eigenvalues_out[i])
+    W[j, i] = eigenvectors[j, i] * (eigenvalues_in[j] - eigenvalues_out[i])
 
-in Keras orientation ``(inputs, units)``. This module computes that closed form; the
-explicit matrices live in :mod:`spectral_nb.operators` and tests check the two agree.
+(derived in :mod:`spectral_nb.operators.compact`, computed by
+:func:`spectral_nb.operators.spectral_kernel`, the one home of that formula). The paper's
+initial ranges, the layer's defaults, are defined here once.
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ from typing import Any
 
 import keras
 
+from ..operators import spectral_kernel
 from ._dense_base import DirectKernelDense, deserialize_layer_config
 from ._init_utils import check_2d_input, check_units, initial_value, resolve_initializer
 
-PAPER_EIGENVECTOR_INIT = keras.initializers.RandomUniform(-0.5, 0.5)
-PAPER_EIGENVALUE_INIT = keras.initializers.RandomUniform(-0.01, 0.01)
+# The paper's initialisation: eigenvector entries U[-0.5, 0.5], eigenvalues U[-0.01, 0.01]
+# (a range the paper states was not optimised). The engine's runs draw from the same ranges.
+PAPER_EIGENVECTOR_RANGE = 0.5
+PAPER_EIGENVALUE_RANGE = 0.01
 
 
 _INITIALIZER_KEYS = (
@@ -36,6 +39,12 @@ _INITIALIZER_KEYS = (
 @keras.saving.register_keras_serializable(package="spectral_nb")
 class Spectral(DirectKernelDense):
     """Dense layer parametrised by eigenvectors and eigenvalues of its transfer operator.
+
+    ``y = activation(x @ W + b)`` with ``W[j, i] = eigenvectors[j, i] * (eigenvalues_in[j] -
+    eigenvalues_out[i])``. Trainable parameters, for ``n`` inputs and ``m`` units: ``n * m``
+    eigenvectors if ``train_eigenvectors``, ``n`` input eigenvalues if
+    ``train_eigenvalues_in``, ``m`` output eigenvalues if ``train_eigenvalues_out``, and ``m``
+    bias entries if ``use_bias``; every frozen set is a non-trainable weight.
 
     Parameters
     ----------
@@ -57,6 +66,12 @@ class Spectral(DirectKernelDense):
         Initializer of the bias (default zeros).
     seed
         Optional seed for the default random initializers, for reproducible layers.
+
+    Input shape
+        2-D tensor ``(batch_size, n)``.
+
+    Output shape
+        2-D tensor ``(batch_size, units)``.
     """
 
     def __init__(
@@ -83,20 +98,21 @@ class Spectral(DirectKernelDense):
         self.train_eigenvalues_out = bool(train_eigenvalues_out)
         self.seed = seed
         self.eigenvectors_initializer = self._default(
-            eigenvectors_initializer, -0.5, 0.5, 0, "eigenvectors"
+            eigenvectors_initializer, PAPER_EIGENVECTOR_RANGE, 0, "eigenvectors"
         )
         self.eigenvalues_in_initializer = self._default(
-            eigenvalues_in_initializer, -0.01, 0.01, 1, "eigenvalues_in"
+            eigenvalues_in_initializer, PAPER_EIGENVALUE_RANGE, 1, "eigenvalues_in"
         )
         self.eigenvalues_out_initializer = self._default(
-            eigenvalues_out_initializer, -0.01, 0.01, 2, "eigenvalues_out"
+            eigenvalues_out_initializer, PAPER_EIGENVALUE_RANGE, 2, "eigenvalues_out"
         )
         self.bias_initializer = resolve_initializer(bias_initializer, "bias")
 
-    def _default(self, value: Any, low: float, high: float, offset: int, name: str) -> Any:
+    def _default(self, value: Any, half_range: float, offset: int, name: str) -> Any:
+        """``value`` as an initializer; ``None`` is the paper's U[-half_range, half_range]."""
         if value is None:
             seed = None if self.seed is None else int(self.seed) * 3 + offset
-            return keras.initializers.RandomUniform(low, high, seed=seed)
+            return keras.initializers.RandomUniform(-half_range, half_range, seed=seed)
         return resolve_initializer(value, name)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
@@ -128,9 +144,7 @@ class Spectral(DirectKernelDense):
 
     def direct_kernel(self) -> Any:
         """The equivalent dense kernel ``W`` of shape ``(inputs, units)``."""
-        return self.eigenvectors * (
-            self.eigenvalues_in[:, None] - self.eigenvalues_out[None, :]
-        )
+        return spectral_kernel(self.eigenvectors, self.eigenvalues_in, self.eigenvalues_out)
 
     def get_config(self) -> dict:
         config = super().get_config()

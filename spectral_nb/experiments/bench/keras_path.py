@@ -72,7 +72,10 @@ def build_keras_model(spec: RunSpec) -> keras.Sequential:
 def train_keras(
     spec: RunSpec, data: Dataset, same_order_as_engine: bool = False
 ) -> dict[str, list[float]]:
-    """Train one run with ``model.fit``; returns per-epoch history and wall time.
+    """Train one run with ``model.fit``; returns per-epoch history, wall time and the model.
+
+    Keys: ``train_loss``, ``train_accuracy``, ``test_accuracy`` (one float per epoch),
+    ``wall_time_s`` (a one-element list) and ``model`` (the trained Keras model).
 
     With ``same_order_as_engine`` the examples are fed in the engine's per-epoch order
     (``shuffle=False`` on pre-permuted arrays), so losses can be compared step for step;

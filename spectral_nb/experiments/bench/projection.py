@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..engine.tensors import load_dataset
 from ..engine.trainer import train_runs
 from ..protocol.spec import RunSpec
-from ..runner import MAX_RUNS_PER_GROUP, plan_groups
+from ..runner import plan_groups
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class GroupTiming:
 
     @property
     def projected_s(self) -> float:
+        """Seconds for the protocol's epochs: the first as measured, the rest at the later rate."""
         return self.first_epoch_s + (self.epochs - 1) * self.later_epoch_s
 
 
@@ -59,7 +60,7 @@ def project(
 ) -> list[GroupTiming]:
     """Time every group the runner would train for ``specs``; see :func:`time_group`."""
     timings = []
-    for group in plan_groups(specs, MAX_RUNS_PER_GROUP):
+    for group in plan_groups(specs):
         timing = time_group(group, sample_epochs)
         timings.append(timing)
         if on_group is not None:

@@ -2,10 +2,11 @@
 
 Every trained parameter of every run is updated once per optimiser step. However the forward
 and backward passes are organised, that update reads the parameter, its gradient and two
-AdaMax moments and writes three of them back. Timing TF's fused AdaMax kernel on this
-machine and multiplying by the protocol's parameter-steps gives a lower bound of its training
-time (the optimiser alone, perfectly fused, no forward or backward pass); the committed
-records' wall times say what it took.
+AdaMax moments and writes three of them back. The protocol's parameter-steps
+(:func:`parameter_steps`) times this machine's fused AdaMax time per parameter
+(:func:`adamax_seconds_per_parameter_step`) is therefore a lower bound of its training time:
+the optimiser alone, perfectly fused, no forward or backward pass. :func:`protocol_cost` puts
+it beside the wall time the committed records took.
 """
 
 from __future__ import annotations

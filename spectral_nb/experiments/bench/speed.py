@@ -1,22 +1,24 @@
-"""``make bench``: runs per minute of the engine versus one Keras model per run (model.fit).
+"""``make bench``: runs per minute of the engine versus one Keras model per run (``model.fit``).
 
-For each network of the issue (perceptron, wide N2 = 1000, deep 800-600-500, non-linear
-N2 = 1000) the same Train-Lambda runs are trained both ways in this one process: the engine
-trains a group of runs together; the ordinary way builds, compiles and fits one Keras model
-per run (Keras shuffles, as a user's script would). Both evaluate the test set every epoch.
-The engine's time includes its compilation. Printed: runs per minute of each and their
-ratio, and the mean final test accuracy of both on the runs they share.
+For each of four networks (:data:`NETWORKS`: perceptron, wide ``N2 = 1000``, deep
+800-600-500, non-linear ``N2 = 1000``) the same Train-Lambda runs are trained both ways in this
+one process: the engine trains a group of runs together; the ordinary way builds, compiles and
+fits one Keras model per run (Keras shuffles, as a user's script would). Both evaluate the
+test set every epoch, and the engine's time includes its compilation. Printed per network:
+runs per minute of each, their ratio, and the mean final test accuracy of both on the runs
+they share. Ratios, not absolute times, are comparable between machines.
 
 Then the paper protocol's cost (:mod:`.protocol_cost`): a lower bound of its training time on
 this machine (its parameter-steps times this machine's fused AdaMax time per parameter), beside
 the wall time the committed paper-profile records took. ``--project-protocol`` also trains
-every group of the protocol for two epochs and extrapolates to its 20
-(:mod:`.projection`): what the protocol takes with the engine as it is now.
+every group of the protocol for two epochs and extrapolates to its 20 (:mod:`.projection`):
+what the protocol takes with the engine as it is now. Results: ``docs/performance.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -26,7 +28,8 @@ from ..engine.trainer import train_runs
 from ..protocol.spec import RunSpec
 from .keras_path import train_keras
 
-NETWORKS = {
+# name: (layer sizes, hidden activations, learning rate, batch size), as in the paper
+NETWORKS: dict[str, tuple[tuple[int, ...], tuple[str, ...], float, int]] = {
     "perceptron 784-10": ((784, 10), (), 0.03, 300),
     "wide 784-1000-10": ((784, 1000, 10), ("linear",), 0.03, 300),
     "deep 784-800-600-500-10": ((784, 800, 600, 500, 10), ("linear",) * 3, 0.03, 300),
@@ -35,6 +38,11 @@ NETWORKS = {
 
 
 def bench(epochs: int, engine_runs: int, keras_runs: int, only: str | None = None) -> list[dict]:
+    """Time ``engine_runs`` runs with the engine and ``keras_runs`` with ``model.fit``.
+
+    Prints and returns one row per network whose name contains ``only`` (all if ``None``):
+    runs per minute of both, their ratio ``speedup``, and mean final test accuracies (%).
+    """
     data = load_dataset("mnist")
     rows = []
     for name, (sizes, activations, lr, batch) in NETWORKS.items():
@@ -77,6 +85,7 @@ def _print_row(row: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m spectral_nb.experiments.bench [--epochs E] [--only NAME] ...``; returns 0."""
     parser = argparse.ArgumentParser(prog="python -m spectral_nb.experiments.bench")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--engine-runs", type=int, default=10, help="runs trained together")
@@ -87,8 +96,6 @@ def main(argv: list[str] | None = None) -> int:
         help="time two epochs of every group of the paper protocol on MNIST and extrapolate",
     )
     args = parser.parse_args(argv)
-    import os
-
     print(f"Bench on {os.cpu_count()} CPU cores / visible accelerators, {args.epochs} epochs, "
           f"{args.engine_runs} engine runs together vs {args.keras_runs} model.fit runs.")
     bench(args.epochs, args.engine_runs, args.keras_runs, args.only)
@@ -107,12 +114,11 @@ def print_protocol_cost() -> None:
 
     store = ResultsStore(default_root("paper"))
     for datasets in (("mnist",), ("mnist", "fashion_mnist")):
-        studies = [(n, d) for d in datasets for n in STUDIES]
-        specs = [s for n, d in studies for s in build_study(n, d, "paper").specs]
-        recorded = [
-            store.read(n, s)["wall_time_s"]
-            for n, d in studies for s in build_study(n, d, "paper").specs if store.has(n, s)
-        ]
+        # distinct runs: a run two studies share is trained (and recorded) once
+        specs = list({
+            s.hash: s for d in datasets for n in STUDIES for s in build_study(n, d, "paper").specs
+        }.values())
+        recorded = [store.read(s)["wall_time_s"] for s in specs if store.has(s)]
         cost = protocol_cost(specs, recorded)
         print(
             f"paper protocol, {' + '.join(datasets)}: {cost.runs} runs, "

@@ -1,24 +1,30 @@
-"""Spectral kernels with frozen eigenvectors, multiplied in the cheapest exact form.
+"""The engine's matrix products: frozen-eigenvector kernels in factored form, one GEMM per run.
 
-With ``phi`` frozen, ``K = diag(lam_in) phi - phi diag(lam_out)``. Building ``K`` every step
-and differentiating through it costs several passes over an ``n x m`` array per run; for the
-deep and wide networks those passes, not the multiplications, dominate. Instead:
+A spectral layer's kernel is :func:`spectral_nb.operators.spectral_kernel`,
+
+    K = phi * (lam_in[:, None] - lam_out[None, :]) = diag(lam_in) phi - phi diag(lam_out).
+
+With ``phi`` frozen the engine never needs ``K`` itself, only the products a step takes with it,
+``a K`` (forward) and ``K b`` (gradients, folded biases). Building ``K`` every step and
+differentiating through it costs several passes over an ``n x m`` array per run, which for the
+deep and wide networks dominate the step; the right-hand side of the identity above factors
+those products through ``phi`` instead (:class:`FrozenEigenvectorKernel`):
 
 - ``lam_in`` equal to one constant ``c`` (the paper's layers after the first):
-  ``K = phi diag(c - lam_out)``, a column scaling, so ``a K = (a phi) * s`` and
-  ``K b = phi (s * b)`` with ``s = c - lam_out`` (no extra work at all);
+  ``K = phi diag(s)`` with ``s = c - lam_out``, a column scaling, so ``a K = (a phi) * s`` and
+  ``K b = phi (s * b)``, at the cost of a product with ``phi`` alone;
 - ``lam_in`` frozen but not constant (the paper's first layer of a multi-layer net):
   ``K b = lam_in * (phi b) - phi (lam_out * b)``, one product of ``phi`` against ``b`` and
-  ``lam_out * b`` side by side, so that ``phi`` is read from memory once per step instead
-  of twice: with thin ``b`` (10 columns) the product is bound by that reading, ``phi``
-  being 3 MB per run of the wide network. A wide ``b`` (the non-linear network's 120
-  columns) makes the product bound by arithmetic, which the side-by-side form doubles;
-  there ``K`` is built and multiplied once (an epoch 11 % faster). For a batch ``a``,
-  ``a K = (lam_in * a) phi - (a phi) * lam_out``: two products bound by arithmetic. (Stacking
-  the two left operands into one product of twice the rows changes the rounding, which a
-  relu network under AdaMax amplified past the tied-eigenvalue test's tolerance.)
+  ``lam_out * b`` side by side, so ``phi`` is read from memory once per product (a thin
+  product is bound by that reading); and
+  ``a K = (lam_in * a) phi - (a phi) * lam_out``;
+- a wide ``b`` (more than :data:`THIN_OUTPUTS` columns, the non-linear network's 120) makes
+  ``K b`` bound by arithmetic, which the side-by-side form doubles: there ``K`` is built with
+  :func:`~spectral_nb.operators.spectral_kernel` and multiplied once.
 
-Both are exact rewritings; results agree with the materialised kernel to float rounding.
+Every rewriting is exact; results agree with the built kernel to float rounding. Products over
+the run axis are one 2-D GEMM per run (:func:`run_matmul`), thin ones shaped for the CPU's GEMM
+(:func:`thin_output_matmul`). Measurements behind these choices: ``docs/performance.md``.
 """
 
 from __future__ import annotations
@@ -28,10 +34,15 @@ from typing import Any
 
 import tensorflow as tf
 
+from ...operators import spectral_kernel
+
 
 @dataclass
 class FrozenEigenvectorKernel:
-    """``K = diag(lam_in) phi - phi diag(lam_out)`` for ``R`` runs, ``phi`` constant."""
+    """``K = spectral_kernel(phi, lam_in, lam_out)`` for ``R`` runs, ``phi`` constant.
+
+    Holds the factors, never ``K``: :meth:`left` and :meth:`right` multiply through them.
+    """
 
     phi: tf.Tensor  # (R, n, m)
     lam_out: tf.Tensor  # (R, m)
@@ -59,16 +70,15 @@ class FrozenEigenvectorKernel:
         if not _is_thin(b):  # arithmetic-bound: one product with the built kernel is cheaper
             return run_matmul(self.dense(), b)
         both = run_matmul(self.phi, tf.concat([b, self.lam_out[:, :, None] * b], axis=-1))
-        # split, not two slices: a slice's gradient zero-fills the whole (R, n, 2p) product
-        # (two such passes took 6 % of a wide-network epoch); split's is one concatenation
+        # split, not two slices: a slice's gradient zero-fills the whole (R, n, 2p) product,
+        # split's gradient is one concatenation
         phi_b, phi_lam_b = tf.split(both, [columns, columns], axis=-1)
         return self.lam_in[:, :, None] * phi_b - phi_lam_b
 
     def dense(self) -> tf.Tensor:
-        """The materialised ``(R, n, m)`` kernel."""
-        if self.constant_in is not None:
-            return self.phi * (self.constant_in - self.lam_out)[:, None, :]
-        return self.phi * (self.lam_in[:, :, None] - self.lam_out[:, None, :])
+        """The built ``(R, n, m)`` kernel (a constant ``lam_in`` of shape ``(R, 1)`` broadcasts)."""
+        lam_in = self.constant_in if self.constant_in is not None else self.lam_in
+        return spectral_kernel(self.phi, lam_in, self.lam_out)
 
 
 def dense_matmul(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
@@ -85,13 +95,11 @@ def dense_matmul(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
 def run_matmul(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     """``a @ b`` for ``(R, n, k)`` and ``(R, k, m)``: one 2-D product per run, stacked.
 
-    TF's CPU ``BatchMatMul`` is slow for the thin products of this engine (an ``m`` of 10
-    outputs): on a 2-core CPU, separate per-run ``MatMul`` ops, forward and backward, took
-    1.3 to 1.5 times less time for ``(300, 784) @ (784, 10)``, ``(784, 1000) @ (1000, 10)``
-    and ``(784, 800) @ (800, 10)``, 1.2 times less for ``(800, 1000) @ (1000, 120)``, and the
-    same for ``(800, 784) @ (784, 1000)``. The graph grows with R, which is small (the runs
-    of one group). Thin products (``m <= THIN_OUTPUTS``) take their gradient through
-    :func:`thin_output_matmul`. The result equals the batched product up to float rounding.
+    TF's CPU ``BatchMatMul`` is slower than separate ``MatMul`` ops for this engine's thin
+    products (``m`` of 10 outputs), forward and backward. The graph grows with ``R``, which is
+    small (the runs of one group). Thin products (``m <= THIN_OUTPUTS``) go through
+    :func:`thin_output_matmul`. Other shapes (no run axis, unknown or unequal ``R``, one run)
+    use the batched product. The result equals it up to float rounding.
     """
     runs = a.shape[0]
     if runs is None or runs != b.shape[0] or runs == 1 or a.shape.rank != 3 or b.shape.rank != 3:
@@ -115,19 +123,15 @@ def _is_thin(b: tf.Tensor) -> bool:
 def thin_output_matmul(a: tf.Tensor, b: tf.Tensor) -> tuple[tf.Tensor, Any]:
     """``a @ b`` for 2-D ``a`` ``(n, k)`` and thin ``b`` ``(k, m)``, shaped for a fast CPU GEMM.
 
-    Two exact rearrangements, each measured on a 2-core AVX2 CPU for the engine's shapes
-    (batches ``(300, 784)``; eigenvector blocks ``(784, 1000)``, ``(784, 800)``,
-    ``(800, 600)``, ``(600, 500)``; ``m`` of 10 or 20):
+    Two exact rearrangements:
 
     - forward, ``b`` gets zero columns up to a multiple of :data:`COLUMN_MULTIPLE` and the
       product's extra columns are dropped: TF's CPU GEMM is slow for column counts that are
-      not a multiple of 8 (``(300, 784) @ (784, m)`` took 125, 249, 250 and 154 us for
-      ``m`` = 8, 10, 12, 16); with the forward padded, forward and backward together took
-      13 to 25 % less time;
+      not a multiple of 8;
     - backward, the kernel gradient ``a^T g`` (``(k, n) @ (n, m)``, what TF's ``MatMul``
       gradient computes) is taken as the transpose of ``g^T a`` (``(m, n) @ (n, k)``): the
-      same numbers, 1.7 to 3 times faster, then one transpose of ``m k`` entries. Wide
-      outputs (``m`` = 120) gain nothing, hence :data:`THIN_OUTPUTS`.
+      same numbers, faster for thin ``m``, then one transpose of ``m k`` entries. Wide outputs
+      gain nothing, hence :data:`THIN_OUTPUTS`.
 
     The input gradient ``g b^T`` stays as TF has it; where ``a`` needs no gradient (data,
     frozen eigenvectors) that branch is pruned from the compiled step.

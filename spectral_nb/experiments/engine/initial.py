@@ -1,7 +1,10 @@
 """Initial parameters of a run, drawn once from its seed and shared by every training path.
 
 The fast engine and the plain Keras path start from these same arrays, so their results
-can be compared run for run.
+can be compared run for run. The paper's ranges are the ``Spectral`` layer's defaults
+(:data:`spectral_nb.layers.spectral.PAPER_EIGENVECTOR_RANGE` and ``PAPER_EIGENVALUE_RANGE``);
+the authors' code draws eigenvectors Glorot-uniform and both eigenvalue sets from
+U[-0.5, 0.5] (:data:`AUTHORS_CODE_EIGENVALUE_RANGE`).
 """
 
 from __future__ import annotations
@@ -9,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from ...layers.constrained import choose_trainable_entries
+from ...layers.spectral import PAPER_EIGENVALUE_RANGE, PAPER_EIGENVECTOR_RANGE
+from ...operators import spectral_kernel
 from ..protocol.spec import RunSpec
 
-PAPER_EIGENVECTOR_RANGE = 0.5
-PAPER_EIGENVALUE_RANGE = 0.01
 AUTHORS_CODE_EIGENVALUE_RANGE = 0.5
 
 
@@ -71,8 +74,8 @@ def initial_parameters(spec: RunSpec) -> list[dict[str, np.ndarray]]:
                     regime="train_lambda", constrained_budget=None, direct_init="glorot"
                 )
                 draw = _paper_spectral_draw(twin, k, rng)
-                kernel = draw["eigenvectors"] * (
-                    draw["eigenvalues_in"][:, None] - draw["eigenvalues_out"][None, :]
+                kernel = spectral_kernel(
+                    draw["eigenvectors"], draw["eigenvalues_in"], draw["eigenvalues_out"]
                 )
             else:
                 kernel = _glorot(rng, n, m)

@@ -1,10 +1,8 @@
 """Softmax cross-entropy written out in plain ops, for the engine's many small batches.
 
-TF's fused ``SparseSoftmaxCrossEntropyWithLogits`` kernel is slow on CPU for the engine's
-logits, ``(runs, batch, 10)``: 290 us per step forward and backward for 10 runs' batches of
-300 on a 2-core CPU, against 150 us for the same formula in elementwise ops and reductions.
-Inside the engine's compiled epoch the change took a perceptron epoch 9 % and a wide-network
-epoch 4 % less time (10 runs, measured in one process, epochs interleaved).
+The engine's logits are ``(runs, batch, 10)``; for them TF's fused CPU kernel
+``SparseSoftmaxCrossEntropyWithLogits`` is slower than the same formula in elementwise ops and
+reductions, forward and backward (measured: ``docs/performance.md``).
 """
 
 from __future__ import annotations

@@ -1,25 +1,28 @@
 """Fast training of many runs at once: one compiled program per group of compatible runs.
 
 A *group* is a set of runs that share the architecture, the parametrisation (spectral or
-direct), the optimiser settings and the data subset; they differ in seed, regime and
-eigenvalue convention. Their parameters are stacked along a leading run axis and trained
-together, each run keeping its own initialisation, data order, trainable sets and metrics:
+direct), the optimiser settings and the data subset (:func:`group_key`); they differ in seed,
+regime and eigenvalue convention. Their parameters are stacked along a leading run axis ``R``
+and trained together, each run keeping its own initialisation (:mod:`.initial`), data order,
+trainable sets and metrics:
 
-- the dataset stays resident as scaled float32 tensors; each step gathers every run's own
-  batch;
+- the dataset stays resident as scaled float32 tensors (:func:`.tensors.resident_tensors`);
+  each step gathers every run's own batch;
 - a whole epoch is one ``tf.function`` (a graph while-loop, no per-step Python);
+- a spectral layer's kernel is :func:`spectral_nb.operators.spectral_kernel` over the run axis,
+  or its factored product when the eigenvectors are frozen (:mod:`.factored`);
 - consecutive linear layers are multiplied in the cheapest association order
   (:mod:`.chain`), exact for linear cascades;
-- every run's products are separate 2-D matrix multiplications
-  (:func:`.factored.run_matmul`), faster on CPU than one batched product for thin kernels,
-  and thin ones are shaped for the CPU's GEMM (:func:`.factored.thin_output_matmul`);
+- every run's products are separate 2-D matrix multiplications, thin ones shaped for the
+  CPU's GEMM (:func:`.factored.run_matmul`);
 - frozen parameter sets get a zero gradient mask; with AdaMax a parameter whose gradient is
   always zero never moves (its moments stay exactly zero), so this equals training only
   the trainable sets, as the Keras layers do with non-trainable weights.
 
 AdaMax follows Keras' update (``beta_1 = 0.9``, ``beta_2 = 0.999``, ``epsilon = 1e-7``)
 through TF's fused ``ResourceApplyAdaMax`` kernel, which differs from Keras' arithmetic only
-in rounding order, so the engine reproduces ``model.fit`` given the same data order.
+in rounding order, so the engine reproduces ``model.fit`` given the same data order
+(``tests/test_engine.py``). How fast it is, and what was tried: ``docs/performance.md``.
 """
 
 from __future__ import annotations
@@ -32,12 +35,13 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from ...operators import spectral_kernel
 from ..protocol.spec import RunSpec
 from .chain import chain_order, multiply_in_order
 from .factored import FrozenEigenvectorKernel, matmul
 from .initial import epoch_order, initial_parameters
 from .losses import sparse_softmax_cross_entropy
-from .tensors import PIXEL_SCALE, Dataset
+from .tensors import Dataset, resident_tensors
 
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7
 
@@ -149,8 +153,8 @@ def _kernels(group: _Group) -> list[tuple[Any, tf.Tensor | None]]:
         if frozen is not None:
             out.append((FrozenEigenvectorKernel(lam_out=layer["eigenvalues_out"], **frozen), None))
         elif "eigenvectors" in layer:
-            kernel = layer["eigenvectors"] * (
-                layer["eigenvalues_in"][:, :, None] - layer["eigenvalues_out"][:, None, :]
+            kernel = spectral_kernel(
+                layer["eigenvectors"], layer["eigenvalues_in"], layer["eigenvalues_out"]
             )
             out.append((kernel, None))
         else:
@@ -197,36 +201,6 @@ def _folded_bias(segment: list[tuple[tf.Tensor, tf.Tensor | None]]) -> tf.Tensor
     return bias
 
 
-_RESIDENT: dict[int, tuple[Dataset, tuple[tf.Tensor, ...]]] = {}
-_RESIDENT_KEPT = 2
-
-
-def resident_tensors(data: Dataset) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
-    """``x_train, y_train, x_test, y_test`` as tensors, made once per dataset object.
-
-    Scaled float32 pixels stay resident: gathering them is faster than gathering uint8 and
-    converting every step (measured for 10 runs' batches of 300: 163 against 215 us per run
-    and step). They are scaled by TF from the uint8 pixels, the same numbers as
-    :meth:`.Dataset.float_train` (one correctly rounded division each) in 0.24 to 0.29 s
-    instead of 0.61 to 0.74 s for copying numpy's float array into a tensor (MNIST, fresh
-    process). Every group of a study paid that again before this cache; the last
-    ``_RESIDENT_KEPT`` datasets are kept.
-    """
-    entry = _RESIDENT.get(id(data))
-    if entry is None or entry[0] is not data:
-        tensors = (_scaled_pixels(data.x_train), tf.constant(data.y_train),
-                   _scaled_pixels(data.x_test), tf.constant(data.y_test))
-        while len(_RESIDENT) >= _RESIDENT_KEPT:
-            _RESIDENT.pop(next(iter(_RESIDENT)))
-        entry = _RESIDENT[id(data)] = (data, tensors)
-    return entry[1]
-
-
-def _scaled_pixels(pixels: np.ndarray) -> tf.Tensor:
-    """uint8 pixels as float32 divided by :data:`.PIXEL_SCALE`, computed by TF."""
-    return tf.cast(tf.constant(pixels), tf.float32) / PIXEL_SCALE
-
-
 class GroupTrainer:
     """Compiles and runs the training program of one group on one dataset."""
 
@@ -244,7 +218,7 @@ class GroupTrainer:
             tf.constant(value, tf.float32) for value in (BETA_1, BETA_2, EPSILON)
         )
         # No autograph: the programs are plain TF ops with Python loops over static things
-        # (layers, runs), and converting their source took most of a group's compile time.
+        # (layers, runs), so converting their source would only add compile time.
         compiled = {"reduce_retracing": True, "autograph": False}
         self._epoch_fn = tf.function(self._epoch, **compiled)
         self._step_fn = tf.function(self._step, **compiled)
@@ -322,6 +296,7 @@ class GroupTrainer:
         )
 
     def train(self, on_epoch: Callable[[int], Any] | None = None) -> list[RunResult]:
+        """Train every run for its epochs; ``on_epoch(epoch)`` is called after each epoch."""
         specs = self.group.specs
         results = [RunResult(spec=s, group_size=self.runs) for s in specs]
         start = time.perf_counter()

@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -71,6 +71,8 @@ class RunSpec:
         (each kernel starts as the matching paper-convention Train Λ run's initial kernel
         ``phi * (lam_in - lam_out)``, as if the same operator were trained entry by entry).
     """
+
+    kind: ClassVar[str] = "fc"  # see spectral_nb.experiments.kinds; not part of the hash
 
     dataset: str
     sizes: tuple[int, ...]
