@@ -110,13 +110,80 @@ def benchmark(
     return pd.DataFrame(rows, columns=["layer", "ms_per_step"]).set_index("layer")
 
 
+def project(profile: str, steps: int = 50) -> pd.DataFrame:
+    """Time a few training steps of each network of ``profile``'s CNN studies and extrapolate.
+
+    One row per network variant (pooling, filters, filter size): the runs that use it across
+    the chapter's studies (each distinct run once), the measured seconds per training step
+    and per evaluated image, and the projected hours of all its runs (training steps plus
+    loss-curve and test evaluations). TensorFlow backend (the training loop's).
+    """
+    import tensorflow as tf
+
+    from ..experiments.catalog import build
+    from .studies import chapter_studies
+    from .training import build_model, evaluator, training_step
+
+    specs = {
+        spec.hash: spec
+        for name, dataset in chapter_studies(profile)
+        for spec in build(name, dataset, profile).specs
+    }.values()
+    variants: dict[tuple, list] = {}
+    for spec in specs:
+        key = (spec.pooling, spec.parametrisation, spec.kernel_size, spec.filters,
+               spec.batch_size)
+        variants.setdefault(key, []).append(spec)
+    rng = np.random.default_rng(0)
+    rows = []
+    for (pooling, param, k, filters, batch), group in variants.items():
+        model = build_model(group[0])
+        step = training_step(model)
+        x = tf.constant(rng.random((batch, 28, 28, 1), "float32"))
+        y = tf.constant(rng.integers(0, 10, batch).astype("int32"))
+        float(step(x, y))
+        tic = time.perf_counter()
+        for _ in range(steps):
+            loss = step(x, y)
+        float(loss)
+        per_step = (time.perf_counter() - tic) / steps
+        measure = evaluator(model)
+        images = rng.random((2000, 28, 28, 1), "float32")
+        labels = rng.integers(0, 10, 2000).astype("int32")
+        measure(images[:500], labels[:500])
+        tic = time.perf_counter()
+        measure(images, labels)
+        per_image = (time.perf_counter() - tic) / len(images)
+        seconds = 0.0
+        for spec in group:
+            train = spec.train_size or 60000
+            evals = spec.epochs * spec.evals_per_epoch + 1
+            seconds += spec.epochs * (train // spec.batch_size) * per_step
+            seconds += per_image * (evals * min(spec.eval_size, train) + (spec.test_size or 10000))
+        rows.append({
+            "pooling": pooling, "filters": f"{param} {k}x{k} {'-'.join(map(str, filters))}",
+            "runs": len(group), "ms_per_step": 1000 * per_step,
+            "us_per_eval_image": 1e6 * per_image, "hours": seconds / 3600,
+        })
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--size", type=int, default=28)
     parser.add_argument("--channels", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--project", metavar="PROFILE",
+                        help="instead: time a few steps of every network of PROFILE's CNN "
+                        "studies and print the projected training time")
     args = parser.parse_args(argv)
+    if args.project:
+        frame = project(args.project)
+        print(f"CNN studies, profile {args.project}: {int(frame['runs'].sum())} runs, "
+              f"projected {frame['hours'].sum():.2f} h on this CPU")
+        print(frame.round(3).to_string(index=False))
+        return
     table = benchmark(args.batch, args.size, args.channels, args.repeats)
     print(
         f"{keras.backend.backend()}: forward + backward, batch {args.batch}, "

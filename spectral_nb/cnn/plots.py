@@ -1,4 +1,4 @@
-"""Figures of the CNN chapter (``book/07_cnn.ipynb``)."""
+"""Figures of the CNN chapter (``book/07_cnn.ipynb``): drawing only, from frames and images."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from .experiments import relative_errors, spectral_reconstruction, window_pool_reconstruction
+from .studies import relative_errors, spectral_reconstruction, window_pool_reconstruction
 
 METHOD_STYLE = {
     "spectral": {"color": "C0", "marker": "o", "label": "spectral pooling"},
