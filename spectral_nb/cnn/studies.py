@@ -28,7 +28,6 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..experiments.engine.tensors import PIXEL_SCALE
 from ..experiments.protocol.studies import Study
 from ..profiles import CNN_SETTINGS, NATURAL_IMAGES, CnnSettings
 from ..profiles import settings as profile_settings
@@ -266,6 +265,7 @@ def information_preservation(
 def fashion_test_images(count: int) -> np.ndarray:
     """The first ``count`` Fashion-MNIST test images, float64 in ``[0, 1]``."""
     from ..data import load
+    from ..experiments.engine.tensors import PIXEL_SCALE  # imports TensorFlow: only when used
 
     _, (x_test, _) = load("fashion_mnist")
     return x_test[:count].astype(np.float64) / PIXEL_SCALE
