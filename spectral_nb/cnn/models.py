@@ -19,15 +19,7 @@ import numpy as np
 from .conv import SpectralConv2D
 from .pooling import SpectralPooling2D
 from .randomized import RandomizedResolution
-from .spec import PARAMETRISATIONS, POOLINGS
-
-#: The paper's randomised-resolution schedule: c_m = alpha + (m / M)(beta - alpha).
-RR_ALPHA, RR_BETA = 0.30, 0.15
-
-
-def rr_fractions(n_layers: int, alpha: float = RR_ALPHA, beta: float = RR_BETA) -> list[float]:
-    """The paper's per-layer ``c_m = alpha + (m / M)(beta - alpha)``, ``m = 1 .. M``."""
-    return [alpha + (m / n_layers) * (beta - alpha) for m in range(1, n_layers + 1)]
+from .spec import PARAMETRISATIONS, POOLINGS, rr_fractions
 
 
 def build_cnn(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -19,6 +20,7 @@ DATASET_TITLE = {
     "natural": "natural images (scikit-image samples)",
     "fashion_mnist": "Fashion-MNIST test images",
 }
+DATASET_NAME = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
 
 
 def plot_information_preservation(frame: pd.DataFrame) -> Figure:
@@ -92,7 +94,7 @@ def plot_classification(frame: pd.DataFrame) -> Figure:
         ax.set_ylim(max(0.0, low - 0.05), min(1.0, sub["test_accuracy"].max() + 0.02))
         ax.set_xlabel("pooling")
         ax.set_ylabel("test accuracy")
-        ax.set_title(dataset)
+        ax.set_title(DATASET_NAME.get(dataset, dataset))
     fig.tight_layout()
     return fig
 
@@ -114,6 +116,8 @@ def plot_loss_curves(curves: pd.DataFrame, x: str = "epoch") -> Figure:
         for param, color in colors.items():
             ax.plot([], [], color=color, label=f"{param} filters")
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.ScalarFormatter())
         ax.set_xlabel("epochs" if x == "epoch" else "training seconds")
         ax.set_ylabel("training loss (cross-entropy)")
         ax.set_title(f"{size} filters, Adam")

@@ -23,10 +23,17 @@ from ..experiments.protocol.spec import DATASETS, SpecError
 POOLINGS: tuple[str, ...] = ("max", "spectral", "spectral+rr")
 PARAMETRISATIONS: tuple[str, ...] = ("spatial", "spectral")
 IMPLEMENTATIONS: tuple[str, ...] = ("matrix", "fft")
+#: The paper's randomised-resolution schedule: c_m = alpha + (m / M)(beta - alpha).
+RR_ALPHA, RR_BETA = 0.30, 0.15
 FULL_TRAIN_IMAGES, FULL_TEST_IMAGES = 60000, 10000
 # Rough costs on a 2-core CPU, fitted to `python -m spectral_nb.cnn.bench --project paper`.
 SECONDS_PER_IMAGE_MAC = 3e-11
 SECONDS_PER_IMAGE = 2.5e-4
+
+
+def rr_fractions(n_layers: int, alpha: float = RR_ALPHA, beta: float = RR_BETA) -> list[float]:
+    """The paper's per-layer ``c_m = alpha + (m / M)(beta - alpha)``, ``m = 1 .. M``."""
+    return [alpha + (m / n_layers) * (beta - alpha) for m in range(1, n_layers + 1)]
 
 
 @dataclass(frozen=True)

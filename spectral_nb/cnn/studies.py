@@ -103,6 +103,30 @@ def chapter_studies(profile: str) -> list[tuple[str, str]]:
     ]
 
 
+def run_count(profile: str) -> int:
+    """Distinct runs (shared runs once) of the chapter's trained studies under ``profile``."""
+    return len(
+        {spec.hash for name, dataset in chapter_studies(profile)
+         for spec in build(name, dataset, profile).specs}
+    )
+
+
+def records(name: str, profile: str) -> list[dict]:
+    """The records of study ``name`` on every dataset the chapter runs it on under ``profile``.
+
+    Runs without a record are trained first (resumable, announced when they take a while),
+    through the experiment runner and the profile's results store.
+    """
+    from ..experiments.runner import run_study
+
+    return [
+        record
+        for study, dataset in chapter_studies(profile)
+        if study == name
+        for record in run_study(build(name, dataset, profile))
+    ]
+
+
 # --- a sample of the exactness checks --------------------------------------------------------
 
 EXACTNESS_CASES: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (

@@ -19,6 +19,22 @@ import pandas as pd
 PAPER_SPEEDUPS: dict[str, tuple[float, ...]] = {"3x3": (2.2, 2.2, 2.4), "5x5": (4.8, 5.1, 4.8)}
 #: The paper's CIFAR test errors without augmentation (spectral pooling + randomised resolution).
 PAPER_CIFAR_ERRORS = "CIFAR-10 8.6 %, CIFAR-100 31.6 % test error"
+#: How the pages name the datasets and image sets.
+DATASET_NAMES: dict[str, str] = {
+    "fashion_mnist": "Fashion-MNIST", "mnist": "MNIST", "natural": "natural images",
+}
+#: What a table shows where a number could not be measured (a speed-up no run reached).
+NOT_MEASURED = "not measured"
+
+
+def _named(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the dataset keys of its ``dataset`` index level in their page names."""
+    return frame.rename(index=DATASET_NAMES, level="dataset")
+
+
+def number_or_not_measured(value: float, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals, or :data:`NOT_MEASURED` for NaN."""
+    return NOT_MEASURED if not np.isfinite(value) else f"{value:.{digits}f}"
 
 
 @dataclass
@@ -53,6 +69,23 @@ def time_to_loss(curve: Curve, target: float, axis: str = "epochs") -> float:
     return float(t[i - 1] + frac * (t[i] - t[i - 1]))
 
 
+def protocol_findings(config: Any, paper: Any, paper_runs: int) -> dict[str, Any]:
+    """Glue values describing the network and the profiles: this profile's settings
+    ``config``, the paper profile's settings and its number of distinct runs."""
+    from .spec import rr_fractions
+
+    rr = rr_fractions(len(config.filters))
+    return {
+        "cnn_filters": " and ".join(map(str, config.filters)),
+        "cnn_c1": rr[0],
+        "cnn_c2": rr[1],
+        "cnn_batch": config.batch_size,
+        "cnn_paper_epochs": paper.epochs,
+        "cnn_paper_seeds": len(paper.seeds),
+        "cnn_paper_runs": paper_runs,
+    }
+
+
 # --- 1. information preservation --------------------------------------------------------------
 
 
@@ -79,6 +112,14 @@ def information_table(
         index=["dataset", "target"], columns="method", values="error", sort=False
     )
     return table[[m for m in ("spectral", "average", "max") if m in table.columns]]
+
+
+def information_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`information_table` with page names for the datasets and methods."""
+    shown = _named(information_table(frame))
+    shown.columns = [f"{m} pooling" for m in shown.columns]
+    shown.columns.name = None
+    return shown
 
 
 def spectral_beats(frame: pd.DataFrame, other: str = "max") -> tuple[int, int]:
@@ -196,8 +237,7 @@ def classification_display(table: pd.DataFrame) -> pd.DataFrame:
     """The summary with reader-facing column names, for the page."""
     shown = table[["accuracy_mean", "accuracy_std", "seeds", "seconds_per_epoch"]].copy()
     shown.columns = ["test accuracy", "std over seeds", "seeds", "seconds per epoch"]
-    shown.index = shown.index.set_names(["dataset", "pooling"])
-    return shown
+    return _named(shown)
 
 
 # --- 3. optimisation: spatial versus spectral parametrisation --------------------------------
@@ -313,8 +353,8 @@ def optimisation_findings(table: pd.DataFrame, records: Sequence[dict[str, Any]]
         "cnn_speedup_verdict": speedup_verdict(table),
     }
     for size, row in table.iterrows():
-        out[f"cnn_speedup_{size}"] = float(row["speedup_epochs"])
-        out[f"cnn_speedup_s_{size}"] = float(row["speedup_seconds"])
+        out[f"cnn_speedup_{size}"] = number_or_not_measured(row["speedup_epochs"])
+        out[f"cnn_speedup_s_{size}"] = number_or_not_measured(row["speedup_seconds"])
         out[f"cnn_reached_{size}"] = row["reached"]
     return out
 
@@ -355,7 +395,9 @@ def claims_table(
 
     def speedup(size: str) -> str:
         row = opt_table.loc[size]
-        return f"{row['speedup_epochs']:.2f} times ({row['reached']} runs reached the target)"
+        value = number_or_not_measured(row["speedup_epochs"])
+        times = "" if value == NOT_MEASURED else " times"
+        return f"{value}{times} ({row['reached']} runs reached the target)"
 
     rows = [
         ("Spectral pooling keeps more information than max pooling (Fig. 4a)",
@@ -363,7 +405,7 @@ def claims_table(
          f"lower error at {wins} of {points} max-pooling settings"),
         ("Spectral pooling and randomised resolution as the only downsampling",
          PAPER_CIFAR_ERRORS,
-         f"{dataset.replace('_', '-').title().replace('Mnist', 'MNIST')} accuracy: max "
+         f"{DATASET_NAMES.get(dataset, dataset)} accuracy: max "
          f"{acc['max']:.4f}, spectral {acc['spectral']:.4f}, "
          f"spectral + RR {acc['spectral+rr']:.4f}"),
         ("Spectral parametrisation speeds up Adam, 3x3 filters", "2.2 to 2.4 times",
