@@ -200,3 +200,39 @@ def test_summaries_findings_and_verdicts() -> None:
     info = studies.information_preservation(RNG.random((2, 12, 12)), "d", (1 / 4, 1.0), (2,))
     claims = tables.claims_table(info, clf_table, table, "quick", dataset="d")
     assert claims.shape == (4, 3) and "0.7050" in claims.iloc[1, 2]
+
+
+def test_displays_name_datasets_and_words_replace_missing_numbers() -> None:
+    assert tables.number_or_not_measured(float("nan")) == tables.NOT_MEASURED
+    assert tables.number_or_not_measured(2.345) == "2.35"
+    frame = studies.information_preservation(RNG.random((2, 12, 12)), "fashion_mnist",
+                                             (1 / 16, 1 / 4, 1.0), (2, 4))
+    shown = tables.information_display(frame)
+    assert set(shown.index.get_level_values("dataset")) == {"Fashion-MNIST"}
+    assert list(shown.columns) == ["spectral pooling", "average pooling", "max pooling"]
+    found = tables.protocol_findings(studies.settings("quick"), studies.settings("paper"), 27)
+    assert found["cnn_c1"] == pytest.approx(0.225) and found["cnn_paper_runs"] == 27
+    assert studies.run_count("smoke") == 6
+
+
+def test_exactness_sample_holds() -> None:
+    checks = studies.exactness_checks()
+    assert len(checks) == 10 and set(checks["holds"]) == {"yes"}
+
+
+def test_records_are_trained_once_stored_and_read_back(tmp_path, monkeypatch) -> None:
+    """Through the runner and a results store: the shared run is trained once."""
+    monkeypatch.setenv("SPECTRAL_NB_RESULTS", str(tmp_path))
+    from spectral_nb.experiments.store import ResultsStore
+
+    clf = studies.records("cnn_classification", "smoke")
+    opt = studies.records("cnn_optimisation", "smoke")
+    stored = list(ResultsStore(tmp_path / "smoke").records(kind="cnn"))
+    assert len(stored) == studies.run_count("smoke") == 6
+    assert {r["study"] for r in clf} == {"cnn_classification"}
+    assert {r["spec"]["tags"]["study"] for r in opt} == {"cnn_optimisation"}
+    assert len(tables.classification_frame(clf)) == 3
+    summary, _ = tables.optimisation_frames(opt)
+    assert list(summary["kernel_size"]) == ["3x3", "5x5"]
+    again = studies.records("cnn_classification", "smoke")  # read back, nothing trained
+    assert [r["spec_hash"] for r in again] == [r["spec_hash"] for r in clf]

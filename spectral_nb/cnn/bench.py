@@ -12,6 +12,7 @@ pooling for reference, randomised resolution both ways, and ``Conv2D`` against
 from __future__ import annotations
 
 import argparse
+import inspect
 import time
 from collections.abc import Callable
 from typing import Any
@@ -45,9 +46,11 @@ def _compiled_step(layer: keras.layers.Layer) -> Callable[[Any], list]:
 
         frozen = [v.value for v in layer.non_trainable_variables]
         weights = [v.value for v in layer.trainable_variables]
+        # stateless_call passes keywords to call(), which not every layer takes
+        mode = {"training": True} if "training" in inspect.signature(layer.call).parameters else {}
 
         def loss(values: list, inputs: Any) -> Any:
-            out, _ = layer.stateless_call(values, frozen, inputs, training=True)
+            out, _ = layer.stateless_call(values, frozen, inputs, **mode)
             return jax.numpy.sum(out * out)
 
         grad = jax.jit(jax.grad(loss, argnums=(0, 1)))
