@@ -236,3 +236,37 @@ def test_records_are_trained_once_stored_and_read_back(tmp_path, monkeypatch) ->
     assert list(summary["kernel_size"]) == ["3x3", "5x5"]
     again = studies.records("cnn_classification", "smoke")  # read back, nothing trained
     assert [r["spec_hash"] for r in again] == [r["spec_hash"] for r in clf]
+
+
+# --- committed paper-profile records ---------------------------------------------------------
+
+
+def _committed_cnn_records() -> list[dict]:
+    from spectral_nb.experiments.store import ResultsStore, default_root
+
+    return sorted(
+        ResultsStore(default_root("paper")).records(kind="cnn"), key=lambda r: r["spec_hash"]
+    )
+
+
+COMMITTED = _committed_cnn_records()
+
+
+@pytest.mark.skipif(not COMMITTED, reason="no committed paper-profile CNN records")
+def test_committed_cnn_records_are_complete_and_start_where_the_code_starts() -> None:
+    """Every record has its whole curve; one run's initial loss is recomputed from its spec."""
+    from spectral_nb.cnn.training import build_model, evaluator, run_data
+
+    wanted = {
+        spec.hash
+        for name, dataset in studies.chapter_studies("paper")
+        for spec in studies.build(name, dataset, "paper").specs
+    }
+    for record in COMMITTED:
+        spec = CnnSpec.from_dict(record["spec"])
+        assert spec.hash == record["spec_hash"] and spec.hash in wanted
+        assert len(record["curve"]["loss"]) == spec.epochs * spec.evals_per_epoch + 1
+    spec = CnnSpec.from_dict(COMMITTED[0]["spec"])
+    data = run_data(spec)
+    initial, _ = evaluator(build_model(spec))(data.x_eval, data.y_eval)
+    assert initial == pytest.approx(COMMITTED[0]["curve"]["loss"][0], rel=1e-4)

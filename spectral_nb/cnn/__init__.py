@@ -25,6 +25,7 @@ _LAZY = {
     "idft2": "dft",
     "spectral_pool": "dft",
     "spectral_upsample": "dft",
+    "to_complex": "dft",
     "SpectralPooling2D": "pooling",
     "RandomizedResolution": "randomized",
     "lowpass": "randomized",
