@@ -270,3 +270,11 @@ def test_committed_cnn_records_are_complete_and_start_where_the_code_starts() ->
     data = run_data(spec)
     initial, _ = evaluator(build_model(spec))(data.x_eval, data.y_eval)
     assert initial == pytest.approx(COMMITTED[0]["curve"]["loss"][0], rel=1e-4)
+
+
+def test_reconstructions_keep_as_many_values_each_way() -> None:
+    image = RNG.random((10, 9))
+    recs = studies.reconstructions(image, 4)
+    assert list(recs) == [f"{m} pooling, 3x3 kept" for m in ("max", "average", "spectral")]
+    for rec, error in recs.values():
+        assert rec.shape == image.shape and 0 < error < 1

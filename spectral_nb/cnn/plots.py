@@ -9,8 +9,6 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from .studies import relative_errors, spectral_reconstruction, window_pool_reconstruction
-
 METHOD_STYLE = {
     "spectral": {"color": "C0", "marker": "o", "label": "spectral pooling"},
     "average": {"color": "C2", "marker": "s", "label": "average pooling"},
@@ -52,26 +50,20 @@ def plot_information_preservation(frame: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_reconstructions(image: np.ndarray, stride: int = 4, title: str = "") -> Figure:
-    """An image and its reconstructions from max, average and spectral pooling at ``1/stride^2``.
+def plot_reconstructions(
+    image: np.ndarray, reconstructions: dict[str, tuple[np.ndarray, float]], title: str = ""
+) -> Figure:
+    """An image beside its reconstructions (``name -> (image, relative error)``).
 
-    Spectral pooling gets the same number of kept values as the window poolings.
+    The reconstructions come from :func:`spectral_nb.cnn.studies.reconstructions`.
     """
     m, n = image.shape
-    h, w = -(-m // stride), -(-n // stride)
-    batch = image[None].astype(np.float64)
-    recs = {
-        "max pooling": window_pool_reconstruction(batch, stride, "max"),
-        "average pooling": window_pool_reconstruction(batch, stride, "average"),
-        "spectral pooling": spectral_reconstruction(batch, (h, w)),
-    }
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
+    fig, axes = plt.subplots(1, 1 + len(reconstructions), figsize=(12, 3.4))
     axes[0].imshow(image, cmap="gray", vmin=0, vmax=1)
     axes[0].set_title(f"original {m}x{n}")
-    for ax, (name, rec) in zip(axes[1:], recs.items(), strict=True):
-        err = relative_errors(batch, rec)[0]
-        ax.imshow(np.clip(rec[0], 0, 1), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(f"{name}\n{h}x{w} kept, error {err:.3f}")
+    for ax, (name, (rec, err)) in zip(axes[1:], reconstructions.items(), strict=True):
+        ax.imshow(np.clip(rec, 0, 1), cmap="gray", vmin=0, vmax=1)
+        ax.set_title(f"{name}\nerror {err:.3f}")
     for ax in axes:
         ax.set_axis_off()
     if title:

@@ -231,6 +231,27 @@ def spectral_reconstruction(images: np.ndarray, size: tuple[int, int]) -> np.nda
     return ops.convert_to_numpy(spectral_upsample(pooled, images.shape[1:3]))[..., 0]
 
 
+def reconstructions(image: np.ndarray, stride: int) -> dict[str, tuple[np.ndarray, float]]:
+    """One image pooled to ``1 / stride^2`` of its numbers and reconstructed three ways.
+
+    Returns ``label -> (reconstruction, relative error)`` for max, average and spectral
+    pooling; spectral pooling keeps as many values as the window poolings
+    (``ceil(M / stride) x ceil(N / stride)``), which the labels state.
+    """
+    m, n = image.shape
+    h, w = -(-m // stride), -(-n // stride)
+    batch = image[None].astype(np.float64)
+    recs = {
+        "max pooling": window_pool_reconstruction(batch, stride, "max"),
+        "average pooling": window_pool_reconstruction(batch, stride, "average"),
+        "spectral pooling": spectral_reconstruction(batch, (h, w)),
+    }
+    return {
+        f"{name}, {h}x{w} kept": (rec[0], float(relative_errors(batch, rec)[0]))
+        for name, rec in recs.items()
+    }
+
+
 def relative_errors(images: np.ndarray, reconstructions: np.ndarray) -> np.ndarray:
     """``||x - x'|| / ||x||`` per image."""
     diff = (images - reconstructions).reshape(len(images), -1)
