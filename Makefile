@@ -19,7 +19,8 @@ unexport MPLBACKEND
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: all setup data test unit backends lint nbval book book-html browser-check chromium bench clean
+.PHONY: all setup data test unit backends lint nbval book book-html browser-check chromium \
+	colab-check bench clean
 
 all: test
 
@@ -37,6 +38,7 @@ data: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check spectral_nb tests tools
+	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 unit: $(STAMP) data
 	$(PY) -m pytest -q tests
@@ -61,6 +63,7 @@ nbval: $(STAMP) data
 test: lint unit backends nbval
 	SPECTRAL_NB_PROFILE=smoke $(MAKE) --no-print-directory book-html PROFILE=smoke
 	$(MAKE) --no-print-directory browser-check
+	$(MAKE) --no-print-directory colab-check
 
 book: $(STAMP) data
 	$(MAKE) --no-print-directory book-html PROFILE=$(PROFILE)
@@ -95,6 +98,11 @@ chromium:
 			echo "chromium: apt-get could not install it (offline? see $(CHROMIUM_LOG)); the browser check will be skipped"; \
 		fi; \
 	fi
+
+# A Colab rehearsal: Colab's TensorFlow/Keras/numpy (the lowest supported) in a fresh venv, the
+# chapters' install cell against this checkout, two chapters run; fails if the stack was replaced.
+colab-check: $(STAMP) data
+	$(PY) tools/colab_check.py
 
 bench: $(STAMP) data
 	$(PY) -m spectral_nb.experiments.bench
