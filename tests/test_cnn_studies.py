@@ -210,7 +210,7 @@ def test_displays_name_datasets_and_words_replace_missing_numbers() -> None:
     shown = tables.information_display(frame)
     assert set(shown.index.get_level_values("dataset")) == {"Fashion-MNIST"}
     assert list(shown.columns) == ["spectral pooling", "average pooling", "max pooling"]
-    found = tables.protocol_findings(studies.settings("quick"), studies.settings("paper"), 27)
+    found = tables.protocol_findings(studies.settings("quick"), studies.settings("paper"), 27, 1.0)
     assert found["cnn_c1"] == pytest.approx(0.225) and found["cnn_paper_runs"] == 27
     assert studies.run_count("smoke") == 6
 

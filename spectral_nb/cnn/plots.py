@@ -108,8 +108,9 @@ def plot_loss_curves(curves: pd.DataFrame, x: str = "epoch") -> Figure:
         for param, color in colors.items():
             ax.plot([], [], color=color, label=f"{param} filters")
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
         ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
-        ax.yaxis.set_minor_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("epochs" if x == "epoch" else "training seconds")
         ax.set_ylabel("training loss (cross-entropy)")
         ax.set_title(f"{size} filters, Adam")

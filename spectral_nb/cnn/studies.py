@@ -103,12 +103,24 @@ def chapter_studies(profile: str) -> list[tuple[str, str]]:
     ]
 
 
-def run_count(profile: str) -> int:
-    """Distinct runs (shared runs once) of the chapter's trained studies under ``profile``."""
-    return len(
-        {spec.hash for name, dataset in chapter_studies(profile)
-         for spec in build(name, dataset, profile).specs}
+def distinct_specs(profile: str) -> list[CnnSpec]:
+    """The distinct runs (shared runs once) of the chapter's trained studies under ``profile``."""
+    return list(
+        {spec.hash: spec for name, dataset in chapter_studies(profile)
+         for spec in build(name, dataset, profile).specs}.values()
     )
+
+
+def run_count(profile: str) -> int:
+    """How many distinct runs the chapter trains under ``profile``."""
+    return len(distinct_specs(profile))
+
+
+def estimated_hours(profile: str) -> float:
+    """The rough training time of every run of ``profile`` on a 2-core CPU (hours)."""
+    from .spec import estimate_seconds
+
+    return estimate_seconds(distinct_specs(profile)) / 3600
 
 
 def records(name: str, profile: str) -> list[dict]:

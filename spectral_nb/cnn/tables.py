@@ -69,9 +69,11 @@ def time_to_loss(curve: Curve, target: float, axis: str = "epochs") -> float:
     return float(t[i - 1] + frac * (t[i] - t[i - 1]))
 
 
-def protocol_findings(config: Any, paper: Any, paper_runs: int) -> dict[str, Any]:
+def protocol_findings(
+    config: Any, paper: Any, paper_runs: int, paper_hours: float
+) -> dict[str, Any]:
     """Glue values describing the network and the profiles: this profile's settings
-    ``config``, the paper profile's settings and its number of distinct runs."""
+    ``config``, the paper profile's settings, its distinct runs and estimated hours."""
     from .spec import rr_fractions
 
     rr = rr_fractions(len(config.filters))
@@ -83,6 +85,7 @@ def protocol_findings(config: Any, paper: Any, paper_runs: int) -> dict[str, Any
         "cnn_paper_epochs": paper.epochs,
         "cnn_paper_seeds": len(paper.seeds),
         "cnn_paper_runs": paper_runs,
+        "cnn_paper_hours": paper_hours,
     }
 
 
@@ -291,6 +294,14 @@ def optimisation_frames(records: Iterable[dict[str, Any]]) -> tuple[pd.DataFrame
     return pd.DataFrame(rows), curves
 
 
+def _span(values: Sequence[float]) -> str:
+    """``"2.2 to 2.4"`` (or one value, or nothing)."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    return f"{low:.1f}" if low == high else f"{low:.1f} to {high:.1f}"
+
+
 def _geomean(values: Iterable[float]) -> float:
     values = np.asarray(list(values), dtype=float)
     return float(np.exp(np.mean(np.log(values)))) if len(values) else float("nan")
@@ -315,7 +326,7 @@ def speedup_table(summary: pd.DataFrame) -> pd.DataFrame:
                 "speedup_seconds": _geomean(ok["speedup_seconds"]),
                 "spatial_s_per_epoch": float(sub["spatial_s_per_epoch"].mean()),
                 "spectral_s_per_epoch": float(sub["spectral_s_per_epoch"].mean()),
-                "paper_speedups": ", ".join(f"{v:.1f}" for v in PAPER_SPEEDUPS.get(size, ())),
+                "paper_speedups": _span(PAPER_SPEEDUPS.get(size, ())),
             }
         )
     return pd.DataFrame(rows).set_index("kernel_size")
@@ -326,7 +337,7 @@ def speedup_verdict(table: pd.DataFrame) -> str:
     parts = []
     for size, row in table.iterrows():
         value = row["speedup_epochs"]
-        paper = min(PAPER_SPEEDUPS.get(size, (np.nan,)))
+        paper = min(PAPER_SPEEDUPS.get(size, (np.nan,)))  # the least the paper reports
         if not np.isfinite(value):
             kind = "no run reached the target, so no speed-up was measured"
         elif value >= 0.9 * paper:
