@@ -1,10 +1,11 @@
 # spectral_nb: two commands on a fresh machine.
 #   make book   set up, fetch data, execute every chapter, build the HTML book in _build/html
-#   make test   set up, fetch data, lint, unit tests, nbval over every chapter (smoke), book build
-#               and the headless-browser check
-# Other targets: make data | bench | bench-cluster | lint | unit | nbval | book-html |
-# browser-check | chromium | clean.  PROFILE=smoke|quick|paper|auto chooses the book's parameter
-# profile (default auto: paper records if present, else quick).
+#   make test   set up, fetch data, lint, unit tests, the layer tests under every Keras backend,
+#               nbval over every chapter (smoke), book build, the headless-browser check and the
+#               Colab rehearsal
+# Other targets: make data | bench | bench-cluster | lint | unit | backends | nbval | book-html |
+# browser-check | chromium | colab-check | clean.  PROFILE=smoke|quick|paper|auto chooses the
+# book's parameter profile (default auto: paper records if present, else quick).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,8 +20,8 @@ unexport MPLBACKEND
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: all setup data test unit lint nbval book book-html browser-check chromium colab-check \
-	bench bench-cluster clean
+.PHONY: all setup data test unit backends lint nbval book book-html browser-check chromium \
+	colab-check bench bench-cluster clean
 
 all: test
 
@@ -43,6 +44,11 @@ lint: $(STAMP)
 unit: $(STAMP) data
 	$(PY) -m pytest -q tests
 
+# The backend-neutral tests (tests/backends) once per Keras backend: TensorFlow, JAX, and
+# PyTorch when it is installed (skipped with the reason otherwise).
+backends: $(STAMP)
+	$(PY) tests/backends/run.py
+
 # Every chapter notebook that exists (chapters are being written: none yet is not an error).
 NOTEBOOKS = $(sort $(wildcard book/*.ipynb))
 
@@ -55,7 +61,7 @@ nbval: $(STAMP) data
 			--nbval-current-env --nbval-cell-timeout=900 $(NOTEBOOKS); \
 	fi
 
-test: lint unit nbval
+test: lint unit backends nbval
 	SPECTRAL_NB_PROFILE=smoke $(MAKE) --no-print-directory book-html PROFILE=smoke
 	$(MAKE) --no-print-directory browser-check
 	$(MAKE) --no-print-directory colab-check

@@ -84,6 +84,14 @@ KINDS: dict[str, RunKind] = {
         max_group=10,
         estimate="spectral_nb.experiments.records:estimate_seconds",
     ),
+    "cnn": RunKind(
+        name="cnn",
+        spec_type="spectral_nb.cnn.spec:CnnSpec",
+        trainer="spectral_nb.cnn.training:train_group",
+        group_key="spectral_nb.cnn.spec:group_key",
+        max_group=1,  # each run is recorded as soon as it finishes
+        estimate="spectral_nb.cnn.spec:estimate_seconds",
+    ),
 }
 
 
