@@ -1,10 +1,11 @@
 # spectral_nb: two commands on a fresh machine.
 #   make book   set up, fetch data, execute every chapter, build the HTML book in _build/html
-#   make test   set up, fetch data, lint, unit tests, nbval over every chapter (smoke), book build
-#               and the headless-browser check
-# Other targets: make data | bench | lint | unit | nbval | book-html | browser-check | chromium |
-# clean.  PROFILE=smoke|quick|paper|auto chooses the book's parameter profile (default auto:
-# paper records if present, else quick).
+#   make test   set up, fetch data, lint, unit tests, the layer tests under every Keras backend,
+#               nbval over every chapter (smoke), book build, the headless-browser check and the
+#               Colab rehearsal
+# Other targets: make data | bench | bench-cluster | lint | unit | backends | nbval | book-html |
+# browser-check | chromium | colab-check | clean.  PROFILE=smoke|quick|paper|auto chooses the
+# book's parameter profile (default auto: paper records if present, else quick).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,7 +20,8 @@ unexport MPLBACKEND
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: all setup data test unit lint nbval book book-html browser-check chromium bench clean
+.PHONY: all setup data test unit backends lint nbval book book-html browser-check chromium \
+	colab-check bench bench-cluster clean
 
 all: test
 
@@ -28,7 +30,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[book,dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[book,dev,cluster]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (spectral_nb)" >/dev/null
 	touch $@
 
@@ -37,9 +39,15 @@ data: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check spectral_nb tests tools
+	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 unit: $(STAMP) data
 	$(PY) -m pytest -q tests
+
+# The backend-neutral tests (tests/backends) once per Keras backend: TensorFlow, JAX, and
+# PyTorch when it is installed (skipped with the reason otherwise).
+backends: $(STAMP)
+	$(PY) tests/backends/run.py
 
 # Every chapter notebook that exists (chapters are being written: none yet is not an error).
 NOTEBOOKS = $(sort $(wildcard book/*.ipynb))
@@ -53,9 +61,10 @@ nbval: $(STAMP) data
 			--nbval-current-env --nbval-cell-timeout=900 $(NOTEBOOKS); \
 	fi
 
-test: lint unit nbval
+test: lint unit backends nbval
 	SPECTRAL_NB_PROFILE=smoke $(MAKE) --no-print-directory book-html PROFILE=smoke
 	$(MAKE) --no-print-directory browser-check
+	$(MAKE) --no-print-directory colab-check
 
 book: $(STAMP) data
 	$(MAKE) --no-print-directory book-html PROFILE=$(PROFILE)
@@ -91,9 +100,20 @@ chromium:
 		fi; \
 	fi
 
+# A Colab rehearsal: Colab's TensorFlow/Keras/numpy (the lowest supported) in a fresh venv, the
+# chapters' install cell against this checkout, two chapters run; fails if the stack was replaced.
+colab-check: $(STAMP) data
+	$(PY) tools/colab_check.py
+
 bench: $(STAMP) data
 	$(PY) -m spectral_nb.experiments.bench
 	$(PY) -m spectral_nb.cnn.bench
+	$(MAKE) --no-print-directory bench-cluster
+
+# Runs per minute serial vs Ray on this machine, side by side, and the cluster's scaling.
+bench-cluster: $(STAMP) data
+	$(PY) -m spectral_nb.experiments.bench.cluster_speed
+	$(PY) -m spectral_nb.experiments.bench.cluster_speed --scaling
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

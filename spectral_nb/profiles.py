@@ -85,42 +85,41 @@ NATURAL_IMAGES: tuple[str, ...] = ("camera", "astronaut", "coffee", "chelsea", "
 
 @dataclass(frozen=True)
 class CnnSettings:
-    """Sizes of the CNN chapter's studies under one profile."""
+    """Sizes of the CNN chapter's studies under one profile (see ``spectral_nb.cnn.studies``).
+
+    The classification and optimisation studies share one training protocol (``seeds`` ...
+    ``batch_size``), so a run both ask for is trained once.
+    """
 
     info_images: int  # Fashion-MNIST test images in the information-preservation study
     natural_images: tuple[str, ...]
-    clf_datasets: tuple[str, ...]
-    clf_train: int  # training images (0: all)
-    clf_test: int
-    clf_epochs: int
-    clf_seeds: tuple[int, ...]
-    opt_train: int
-    opt_eval: int  # fixed training subset on which the loss curve is measured
-    opt_epochs: int
-    opt_evals_per_epoch: int
-    opt_seeds: tuple[int, ...]
-    opt_kernel_sizes: tuple[int, ...] = (3, 5)
-    filters: tuple[int, int] = (16, 32)
+    clf_datasets: tuple[str, ...]  # datasets of the classification study
+    seeds: tuple[int, ...]
+    epochs: int
+    train_size: int | None  # random training images per run (None: all 60 000)
+    test_size: int | None  # first test images (None: all 10 000)
+    eval_size: int  # fixed training subset on which each run's loss curve is measured
+    evals_per_epoch: int
+    kernel_sizes: tuple[int, ...] = (3, 5)  # of the optimisation study
+    filters: tuple[int, ...] = (16, 32)
     batch_size: int = 64
 
 
 CNN_SETTINGS: dict[str, CnnSettings] = {
     "smoke": CnnSettings(
         info_images=32, natural_images=("camera", "coffee"), clf_datasets=("fashion_mnist",),
-        clf_train=512, clf_test=512, clf_epochs=1, clf_seeds=(0,),
-        opt_train=512, opt_eval=256, opt_epochs=2, opt_evals_per_epoch=2, opt_seeds=(0,),
+        seeds=(0,), epochs=1, train_size=512, test_size=512, eval_size=256, evals_per_epoch=2,
         filters=(8, 16),
     ),
     "quick": CnnSettings(
         info_images=500, natural_images=NATURAL_IMAGES, clf_datasets=("fashion_mnist",),
-        clf_train=10000, clf_test=5000, clf_epochs=4, clf_seeds=(0, 1),
-        opt_train=6000, opt_eval=1000, opt_epochs=4, opt_evals_per_epoch=4, opt_seeds=(0, 1),
+        seeds=(0, 1), epochs=4, train_size=10000, test_size=5000, eval_size=1000,
+        evals_per_epoch=4,
     ),
     "paper": CnnSettings(
         info_images=5000, natural_images=NATURAL_IMAGES,
-        clf_datasets=("fashion_mnist", "mnist"), clf_train=0, clf_test=0, clf_epochs=15,
-        clf_seeds=(0, 1, 2, 3, 4), opt_train=0, opt_eval=5000, opt_epochs=10,
-        opt_evals_per_epoch=10, opt_seeds=(0, 1, 2, 3, 4), filters=(32, 64), batch_size=128,
+        clf_datasets=("fashion_mnist", "mnist"), seeds=(0, 1, 2), epochs=6, train_size=None,
+        test_size=None, eval_size=5000, evals_per_epoch=4,
     ),
 }
 

@@ -155,7 +155,7 @@ def test_column_at_point_reads_every_regime_at_one_network_only():
 
 
 def test_column_display_puts_readings_side_by_side_and_marks_missing_regimes():
-    from spectral_nb.plots.gaps import column_display
+    from spectral_nb.analysis.gap_tables import column_display
 
     def reading(*rows):
         return pd.DataFrame(rows, columns=["regime", "paper", "mean", "std", "within_spread"])
@@ -165,10 +165,10 @@ def test_column_display_puts_readings_side_by_side_and_marks_missing_regimes():
                              ("unconstrained", 96.4, 96.85, 0.13, False)),
         "batch 300": reading(("constrained", 88.9, 89.0, 0.19, True)),
     })
-    assert list(table["regime"]) == ["Constrained NN", "Unconstrained NN"]
-    assert table.loc[0, "batch 300 (%)"].endswith("(within)")
-    assert table.loc[0, "batch 800 (%)"].endswith("(outside)")
-    assert table.loc[1, "batch 300 (%)"] == "–"
+    assert list(table.index) == ["Constrained NN", "Unconstrained NN"]
+    assert table.loc["Constrained NN", "batch 300 (%)"].endswith("(within)")
+    assert table.loc["Constrained NN", "batch 800 (%)"].endswith("(outside)")
+    assert table.loc["Unconstrained NN", "batch 300 (%)"] == "–"
 
 
 def test_gap_accounts_collects_every_finding_per_cell_and_leaves_the_rest_open():

@@ -6,7 +6,8 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from spectral_nb.experiments import PROBES, build_probe, build_study, get_probe, probe_table
+from spectral_nb.analysis.summaries import probe_table
+from spectral_nb.experiments import PROBES, build_probe, build_study, get_probe
 from spectral_nb.experiments.protocol.probes import comparison_specs
 
 # Fields a probe may change; every other field must equal the study run's.

@@ -2,6 +2,8 @@
 
 The tools the notes page uses:
 
+:func:`probe_tables`
+    Each probe's effect on the Table 1 cells it touches.
 :func:`gap_verdicts`
     For every Table 1 cell outside the spread, what each probe (one factor of the protocol
     changed, :mod:`.probes`) does to it: whether it brings the cell within the spread,
@@ -28,7 +30,31 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.protocol.paper_values import REGIME_ORDER, TABLE1
-from .summaries import SPREAD_FACTOR, compare, in_paper_convention, point_summary
+from .summaries import (
+    SPREAD_FACTOR,
+    compare,
+    in_paper_convention,
+    point_summary,
+    probe_table,
+    runs_frame,
+)
+
+
+def probe_tables(
+    frame: pd.DataFrame, probe_records: Mapping[str, Iterable[Mapping[str, Any]]],
+    probes: Mapping[str, Any],
+) -> dict[str, pd.DataFrame]:
+    """Per probe: its :func:`~.summaries.probe_table` against the probed study's runs.
+
+    ``frame`` is a :func:`~.summaries.runs_frame` of the studies, ``probe_records`` maps a
+    probe's name to its records and ``probes`` a name to its
+    :class:`~spectral_nb.experiments.protocol.probes.Probe`.
+    """
+    return {
+        name: probe_table(probe, frame[frame.study == probe.study],
+                          runs_frame(probe_records[name]))
+        for name, probe in probes.items()
+    }
 
 
 def gap_verdicts(cells: pd.DataFrame, probe_tables: Iterable[pd.DataFrame]) -> pd.DataFrame:

@@ -1,24 +1,44 @@
 """Spectral representations for convolutional networks (Rippel, Snoek and Adams, 2015).
 
-Orthonormal 2-D DFT helpers for NHWC tensors, exact spectral pooling, randomised resolution
-(frequency dropout) and convolutions parametrised by the DFT of their filters. The
-experiments of the book's CNN chapter live in :mod:`spectral_nb.cnn.experiments`.
+Layers and functions, written with ``keras.ops`` (every Keras backend): orthonormal 2-D DFT
+helpers for NHWC tensors, exact spectral pooling, randomised resolution (frequency dropout)
+and convolutions parametrised by the DFT of their filters.
+
+The book's CNN chapter is built from the other modules: :mod:`.models` (the small CNN),
+:mod:`.spec` and :mod:`.training` (its runs, recorded like every other run of the book),
+:mod:`.studies` (which runs each study asks for, and the information-preservation
+measurement), :mod:`.tables` (records to tables and findings) and :mod:`.plots`.
+
+Names are imported lazily, so reading CNN specs and records does not load Keras.
 """
 
-from .conv import SpectralConv2D, spatial_to_spectral, spectral_to_spatial
-from .dft import dft2, idft2, spectral_pool, spectral_upsample
-from .pooling import SpectralPooling2D
-from .randomized import RandomizedResolution, lowpass
+from __future__ import annotations
 
-__all__ = [
-    "RandomizedResolution",
-    "SpectralConv2D",
-    "SpectralPooling2D",
-    "dft2",
-    "idft2",
-    "lowpass",
-    "spatial_to_spectral",
-    "spectral_pool",
-    "spectral_to_spatial",
-    "spectral_upsample",
-]
+import importlib
+from typing import Any
+
+_LAZY = {
+    "SpectralConv2D": "conv",
+    "spatial_to_spectral": "conv",
+    "spectral_to_spatial": "conv",
+    "dft2": "dft",
+    "idft2": "dft",
+    "spectral_pool": "dft",
+    "spectral_upsample": "dft",
+    "to_complex": "dft",
+    "SpectralPooling2D": "pooling",
+    "RandomizedResolution": "randomized",
+    "lowpass": "randomized",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

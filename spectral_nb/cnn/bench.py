@@ -1,55 +1,90 @@
-"""Micro-benchmark of the CNN layers: forward + backward time per batch.
+"""Micro-benchmark of the CNN layers: forward + backward time per batch, under the current backend.
 
 ``python -m spectral_nb.cnn.bench [--batch 64] [--size 28] [--channels 16] [--repeats 30]``
-prints one row per layer (milliseconds per compiled training-style step, median of repeats):
-spectral pooling through the FFT and through the collapsed real matrices, max pooling for
-reference, randomised resolution both ways, and ``Conv2D`` against ``SpectralConv2D``.
+prints one row per layer (milliseconds per compiled forward + backward step, median of
+repeats): spectral pooling through the FFT and through the collapsed real matrices, max
+pooling for reference, randomised resolution both ways, and ``Conv2D`` against
+``SpectralConv2D``. The step is compiled the way each backend compiles a training step
+(``tf.function`` under TensorFlow, ``jax.jit`` under JAX; PyTorch runs eagerly); set
+``KERAS_BACKEND`` to choose the backend.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import time
 from collections.abc import Callable
+from typing import Any
 
 import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from .conv import SpectralConv2D
 from .pooling import SpectralPooling2D
 from .randomized import RandomizedResolution
 
 
-def time_layer(layer: keras.layers.Layer, x: tf.Tensor, repeats: int = 30) -> float:
+def _compiled_step(layer: keras.layers.Layer) -> Callable[[Any], list]:
+    """``x -> gradients of sum(layer(x)^2)`` w.r.t. ``x`` and the weights, compiled."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        @tf.function
+        def tf_step(inputs: tf.Tensor) -> list:
+            with tf.GradientTape() as tape:
+                tape.watch(inputs)
+                out = layer(inputs, training=True)
+                loss = tf.reduce_sum(out * out)
+            return tape.gradient(loss, [inputs, *layer.trainable_variables])
+
+        return tf_step
+    if backend == "jax":
+        import jax
+
+        frozen = [v.value for v in layer.non_trainable_variables]
+        weights = [v.value for v in layer.trainable_variables]
+        # stateless_call passes keywords to call(), which not every layer takes
+        mode = {"training": True} if "training" in inspect.signature(layer.call).parameters else {}
+
+        def loss(values: list, inputs: Any) -> Any:
+            out, _ = layer.stateless_call(values, frozen, inputs, **mode)
+            return jax.numpy.sum(out * out)
+
+        grad = jax.jit(jax.grad(loss, argnums=(0, 1)))
+        return lambda inputs: jax.tree_util.tree_leaves(grad(weights, inputs))
+    if backend == "torch":
+        import torch
+
+        def torch_step(inputs: Any) -> list:
+            inputs = inputs.detach().requires_grad_(True)
+            out = layer(inputs, training=True)
+            params = [v.value for v in layer.trainable_variables]
+            return list(torch.autograd.grad(torch.sum(out * out), [inputs, *params]))
+
+        return torch_step
+    raise NotImplementedError(f"No benchmark step for the {backend!r} backend.")
+
+
+def time_layer(layer: keras.layers.Layer, x: Any, repeats: int = 30) -> float:
     """Median milliseconds of one compiled forward + backward pass of ``layer`` on ``x``."""
     layer(x)  # build
-
-    @tf.function
-    def step(inputs: tf.Tensor) -> list:
-        with tf.GradientTape() as tape:
-            tape.watch(inputs)
-            out = layer(inputs, training=True)
-            loss = tf.reduce_sum(out * out)
-        return tape.gradient(loss, [inputs, *layer.trainable_variables])
-
-    step(x)
+    step = _compiled_step(layer)
+    [keras.ops.convert_to_numpy(g) for g in step(x)]  # compile and warm up
     times = []
     for _ in range(repeats):
         tic = time.perf_counter()
-        [g.numpy() for g in step(x)]
+        [keras.ops.convert_to_numpy(g) for g in step(x)]
         times.append(time.perf_counter() - tic)
     return 1000.0 * float(np.median(times))
 
 
-def benchmark(
-    batch: int = 64, size: int = 28, channels: int = 16, repeats: int = 30
-) -> pd.DataFrame:
-    """Time every layer on a random ``(batch, size, size, channels)`` float32 tensor."""
-    x = tf.constant(np.random.default_rng(0).random((batch, size, size, channels), "float32"))
+def layers_to_time(size: int, channels: int) -> dict[str, Callable[[], keras.layers.Layer]]:
+    """The benchmarked layers by name (fresh instances)."""
     half = -(-size // 2)
-    layers: dict[str, Callable[[], keras.layers.Layer]] = {
+    return {
         "MaxPooling2D(2)": lambda: keras.layers.MaxPooling2D(2, padding="same"),
         "SpectralPooling2D fft": lambda: SpectralPooling2D(half),
         "SpectralPooling2D matrix": lambda: SpectralPooling2D(half, implementation="matrix"),
@@ -62,8 +97,78 @@ def benchmark(
         "Conv2D 5x5": lambda: keras.layers.Conv2D(channels, 5, padding="same"),
         "SpectralConv2D 5x5": lambda: SpectralConv2D(channels, 5, padding="same"),
     }
-    rows = [(name, time_layer(make(), x, repeats)) for name, make in layers.items()]
+
+
+def benchmark(
+    batch: int = 64, size: int = 28, channels: int = 16, repeats: int = 30
+) -> pd.DataFrame:
+    """Time every layer on a random ``(batch, size, size, channels)`` float32 tensor."""
+    x = keras.ops.convert_to_tensor(
+        np.random.default_rng(0).random((batch, size, size, channels), "float32")
+    )
+    rows = [
+        (name, time_layer(make(), x, repeats))
+        for name, make in layers_to_time(size, channels).items()
+    ]
     return pd.DataFrame(rows, columns=["layer", "ms_per_step"]).set_index("layer")
+
+
+def project(profile: str, steps: int = 50) -> pd.DataFrame:
+    """Time a few training steps of each network of ``profile``'s CNN studies and extrapolate.
+
+    One row per network variant (pooling, filters, filter size): the runs that use it across
+    the chapter's studies (each distinct run once), the measured seconds per training step
+    and per evaluated image, and the projected hours of all its runs (training steps plus
+    loss-curve and test evaluations). TensorFlow backend (the training loop's).
+    """
+    import tensorflow as tf
+
+    from ..experiments.catalog import build
+    from .studies import chapter_studies
+    from .training import build_model, evaluator, training_step
+
+    specs = {
+        spec.hash: spec
+        for name, dataset in chapter_studies(profile)
+        for spec in build(name, dataset, profile).specs
+    }.values()
+    variants: dict[tuple, list] = {}
+    for spec in specs:
+        key = (spec.pooling, spec.parametrisation, spec.kernel_size, spec.filters,
+               spec.batch_size)
+        variants.setdefault(key, []).append(spec)
+    rng = np.random.default_rng(0)
+    rows = []
+    for (pooling, param, k, filters, batch), group in variants.items():
+        model = build_model(group[0])
+        step = training_step(model)
+        x = tf.constant(rng.random((batch, 28, 28, 1), "float32"))
+        y = tf.constant(rng.integers(0, 10, batch).astype("int32"))
+        float(step(x, y))
+        tic = time.perf_counter()
+        for _ in range(steps):
+            loss = step(x, y)
+        float(loss)
+        per_step = (time.perf_counter() - tic) / steps
+        measure = evaluator(model)
+        images = rng.random((2000, 28, 28, 1), "float32")
+        labels = rng.integers(0, 10, 2000).astype("int32")
+        measure(images[:500], labels[:500])
+        tic = time.perf_counter()
+        measure(images, labels)
+        per_image = (time.perf_counter() - tic) / len(images)
+        seconds = 0.0
+        for spec in group:
+            train = spec.train_size or 60000
+            evals = spec.epochs * spec.evals_per_epoch + 1
+            seconds += spec.epochs * (train // spec.batch_size) * per_step
+            seconds += per_image * (evals * min(spec.eval_size, train) + (spec.test_size or 10000))
+        rows.append({
+            "pooling": pooling, "filters": f"{param} {k}x{k} {'-'.join(map(str, filters))}",
+            "runs": len(group), "ms_per_step": 1000 * per_step,
+            "us_per_eval_image": 1e6 * per_image, "hours": seconds / 3600,
+        })
+    return pd.DataFrame(rows)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,9 +177,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", type=int, default=28)
     parser.add_argument("--channels", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--project", metavar="PROFILE",
+                        help="instead: time a few steps of every network of PROFILE's CNN "
+                        "studies and print the projected training time")
     args = parser.parse_args(argv)
+    if args.project:
+        frame = project(args.project)
+        print(f"CNN studies, profile {args.project}: {int(frame['runs'].sum())} runs, "
+              f"projected {frame['hours'].sum():.2f} h on this CPU")
+        print(frame.round(3).to_string(index=False))
+        return
     table = benchmark(args.batch, args.size, args.channels, args.repeats)
-    print(f"forward + backward, batch {args.batch}, {args.size}x{args.size}x{args.channels}")
+    print(
+        f"{keras.backend.backend()}: forward + backward, batch {args.batch}, "
+        f"{args.size}x{args.size}x{args.channels}"
+    )
     print(table.round(2).to_string())
 
 

@@ -269,9 +269,10 @@ class SpectralConv2D(keras.layers.Layer):
         """The equivalent :class:`keras.layers.Conv2D` kernel ``(kh, kw, in, out)``."""
         kh, kw = self.kernel_size
         cin = self.spectral_real.shape[1]
-        flat = ops.tensordot(self._basis_re, self.spectral_real, axes=1)
+        # einsum, not tensordot: Keras' PyTorch tensordot computes float64 in float32.
+        flat = ops.einsum("fk,kio->fio", self._basis_re, self.spectral_real)
         if self.spectral_imag is not None:
-            flat = flat + ops.tensordot(self._basis_im, self.spectral_imag, axes=1)
+            flat = flat + ops.einsum("fk,kio->fio", self._basis_im, self.spectral_imag)
         return ops.reshape(flat, (kh, kw, cin, self.filters))
 
     def spectral_coefficients(self) -> np.ndarray:

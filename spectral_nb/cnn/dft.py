@@ -1,11 +1,20 @@
 """Orthonormal 2-D DFTs of NHWC tensors and the exact spectral truncation of real images.
 
+Everything here is written with ``keras.ops``, so it runs under every Keras backend
+(TensorFlow, JAX, PyTorch) and is differentiated by the backend's own autodiff.
+
 Conventions
 -----------
-* Tensors are channels-last ``(batch, height, width, channels)``. ``tf.signal.fft2d`` acts on
+* Tensors are channels-last ``(batch, height, width, channels)``. ``keras.ops.fft2`` acts on
   the last two axes, so the helpers transpose to ``(batch, channels, height, width)`` inside.
+* Keras has no complex tensors in its API: a complex value is the pair ``(real, imag)`` of two
+  real tensors of one shape, as ``keras.ops.fft2`` takes and returns it. :func:`dft2`,
+  :func:`idft2` and :func:`spectral_pool_complex` return such pairs; :func:`to_complex` turns
+  one into a numpy complex array for inspection.
 * The DFT is orthonormal: ``X[k, l] = (MN)^(-1/2) sum_{m,n} x[m, n] exp(-2 pi i (km/M + ln/N))``.
-  It is unitary, so Parseval holds: ``||X|| = ||x||``.
+  It is unitary, so Parseval holds: ``||X|| = ||x||``. (``keras.ops.fft2`` is unnormalised and
+  ``keras.ops.ifft2`` divides by ``MN``; the factors ``(MN)^(-1/2)`` and ``(MN)^(1/2)`` are
+  applied here.)
 * Spectra use numpy's standard ordering (DC at index 0). "The central ``H x W`` block of the
   DC-centred spectrum" is, in that ordering, the frequencies ``-floor(H/2) <= k <= (H-1)//2``.
 
@@ -26,12 +35,32 @@ corner-case treatment) gives an operator with ``P P^T != I``; dropping the entry
 whole Nyquist direction of the output. In 2-D the map is the tensor product of the two
 1-D maps, so the four corner entries are combined with weight 1/2 each.
 
+The truncation ``C`` is a real ``H x M`` matrix (:func:`crop_matrix`: rows of the identity, and
+``(e_h + e_-h) / sqrt(2)`` for the Nyquist row), and it acts on the real and the imaginary
+part of the spectrum alike, so the code applies it as a real matrix product along each axis
+(zero-padding is ``C^T``). Its entries are 0, 1 and ``1/sqrt(2)`` (times the amplitude factor
+below, folded in): every output entry is one scaled input entry, or two for a Nyquist entry,
+plus exact zeros, so the product rounds no more than slicing and scaling would.
+
 Amplitude
 ---------
 With orthonormal transforms on both grids a constant image ``c`` of size ``M x N`` would pool
 to ``c sqrt(MN / HW)``. Spectral pooling as a layer keeps the intensity level (a constant image
 pools to the same constant, as max and average pooling do), so by default the pooled image
 is ``sqrt(HW / MN) P x`` (``norm="intensity"``); ``norm="ortho"`` gives ``P x`` itself.
+
+Two routes to one map
+---------------------
+DFT, truncation and inverse DFT are linear and separable, so spectral pooling is also one real
+``H x M`` and one real ``W x N`` matrix (:func:`pooling_matrices`, built in float64 through
+numpy's FFT). The layers offer both: ``implementation="fft"`` transforms as the paper does,
+``"matrix"`` applies the collapsed real matrices (:func:`apply_separable`). Both routes and
+the numpy matrices they are checked against stay in this one module, beside the derivation
+they implement, which is why it is longer than most.
+
+Contractions use ``keras.ops.einsum`` on two-dimensional operands: it maps to one matrix
+product on every backend, and Keras' PyTorch ``matmul`` and ``tensordot`` would compute
+float64 inputs in float32.
 """
 
 from __future__ import annotations
@@ -39,81 +68,158 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 NORMS: tuple[str, ...] = ("intensity", "ortho")
+# Half precision has no complex counterpart in every backend: transforms run in float32.
+_FFT_DTYPES: dict[str, str] = {"float16": "float32", "bfloat16": "float32"}
+
+Pair = tuple[Any, Any]
 
 
-def _complex_dtype(dtype: tf.DType) -> tf.DType:
-    if dtype in (tf.complex64, tf.complex128):
-        return dtype
-    return tf.complex128 if dtype == tf.float64 else tf.complex64
+# ------------------------------------------------------------------ tensors and pairs
+def _dtype(x: Any) -> str:
+    return keras.backend.standardize_dtype(x.dtype)
 
 
-def _real_dtype(dtype: tf.DType) -> tf.DType:
-    return tf.float64 if dtype == tf.complex128 else tf.float32
+def _is_complex(x: Any) -> bool:
+    return _dtype(x).startswith("complex")
 
 
-def _check_rank4(x: tf.Tensor, name: str) -> None:
-    if x.shape.rank is not None and x.shape.rank != 4:
+def _as_real(x: Any, name: str) -> Any:
+    """``x`` as a real floating tensor; complex input is refused (a spectrum is a pair)."""
+    if isinstance(x, np.ndarray) and np.iscomplexobj(x):
+        raise TypeError(f"{name} expects a real image tensor, got a complex array.")
+    x = ops.convert_to_tensor(x)
+    if _is_complex(x):
+        raise TypeError(f"{name} expects a real image tensor, got dtype {_dtype(x)}.")
+    if not keras.backend.is_float_dtype(_dtype(x)):
+        x = ops.cast(x, keras.config.floatx())
+    return x
+
+
+def as_pair(z: Any) -> Pair:
+    """``(real, imag)`` tensors of ``z``: a pair, a complex array or tensor, or a real tensor."""
+    if isinstance(z, tuple | list):
+        if len(z) != 2:
+            raise ValueError(
+                f"A complex value is a pair (real, imag) of tensors, got {len(z)} items."
+            )
+        re, im = (ops.convert_to_tensor(t) for t in z)
+        if tuple(re.shape) != tuple(im.shape):
+            raise ValueError(
+                f"Real and imaginary parts differ in shape: {tuple(re.shape)} and "
+                f"{tuple(im.shape)}."
+            )
+        return re, ops.cast(im, _dtype(re))
+    if isinstance(z, np.ndarray) and np.iscomplexobj(z):
+        return ops.convert_to_tensor(z.real), ops.convert_to_tensor(z.imag)
+    z = ops.convert_to_tensor(z)
+    if _is_complex(z):
+        return ops.real(z), ops.imag(z)
+    if not keras.backend.is_float_dtype(_dtype(z)):
+        z = ops.cast(z, keras.config.floatx())
+    return z, ops.zeros_like(z)
+
+
+def to_complex(z: Any) -> np.ndarray:
+    """A pair ``(real, imag)`` (or anything :func:`as_pair` takes) as a numpy complex array."""
+    re, im = as_pair(z)
+    return ops.convert_to_numpy(re) + 1j * ops.convert_to_numpy(im)
+
+
+def _check_rank4(x: Any, name: str) -> None:
+    if len(x.shape) != 4:
         raise ValueError(
             f"{name} expects a 4-D channels-last tensor (batch, height, width, channels), "
             f"got shape {tuple(x.shape)}. Add a channel axis to single-channel images."
         )
 
 
-def _to_nchw(x: tf.Tensor) -> tf.Tensor:
-    return tf.transpose(x, (0, 3, 1, 2))
+def _to_nchw(x: Any) -> Any:
+    return ops.transpose(x, (0, 3, 1, 2))
 
 
-def _to_nhwc(x: tf.Tensor) -> tf.Tensor:
-    return tf.transpose(x, (0, 2, 3, 1))
+def _to_nhwc(x: Any) -> Any:
+    return ops.transpose(x, (0, 2, 3, 1))
 
 
-def _fft2_nchw(x: tf.Tensor) -> tf.Tensor:
-    """Orthonormal DFT over the last two axes (input cast to complex)."""
-    if not x.dtype.is_complex:  # tf.complex, not tf.cast: its gradient is the real part, quietly
-        x = tf.complex(x, tf.zeros_like(x))
-    m, n = tf.shape(x)[-2], tf.shape(x)[-1]
-    scale = tf.cast(tf.math.rsqrt(tf.cast(m * n, _real_dtype(x.dtype))), x.dtype)
-    return tf.signal.fft2d(x) * scale
+def _fft2_nchw(re: Any, im: Any) -> Pair:
+    """Orthonormal DFT over the last two axes of a pair (static sizes)."""
+    m, n = int(re.shape[-2]), int(re.shape[-1])
+    out_re, out_im = ops.fft2((re, im))
+    scale = float(1.0 / np.sqrt(m * n))
+    return out_re * scale, out_im * scale
 
 
-def _ifft2_nchw(y: tf.Tensor) -> tf.Tensor:
-    """Orthonormal inverse DFT over the last two axes."""
-    m, n = tf.shape(y)[-2], tf.shape(y)[-1]
-    scale = tf.cast(tf.math.sqrt(tf.cast(m * n, _real_dtype(y.dtype))), y.dtype)
-    return tf.signal.ifft2d(y) * scale
+def _ifft2_nchw(re: Any, im: Any) -> Pair:
+    """Orthonormal inverse DFT over the last two axes of a pair (static sizes)."""
+    m, n = int(re.shape[-2]), int(re.shape[-1])
+    out_re, out_im = ops.ifft2((re, im))
+    scale = float(np.sqrt(m * n))
+    return out_re * scale, out_im * scale
 
 
-def dft2(x: Any) -> tf.Tensor:
+def _spectrum_nchw(x: Any) -> tuple[Pair, str]:
+    """Orthonormal DFT of a real NHWC tensor as an NCHW pair, and the dtype to return in."""
+    dtype = _dtype(x)
+    work = _FFT_DTYPES.get(dtype)
+    if work:
+        x = ops.cast(x, work)
+    x = _to_nchw(x)
+    return _fft2_nchw(x, ops.zeros_like(x)), dtype
+
+
+def _along_last(x: Any, matrix: Any) -> Any:
+    """``x @ matrix.T`` on the last axis (``matrix`` is ``(k, n)``), as one 2-D product."""
+    shape = tuple(-1 if d is None else int(d) for d in x.shape[:-1])
+    flat = ops.reshape(x, (-1, int(x.shape[-1])))
+    out = ops.einsum("rn,kn->rk", flat, matrix)
+    return ops.reshape(out, (*shape, int(matrix.shape[0])))
+
+
+def _matmul_last2(re_im: Pair, left: Any, right: Any) -> Pair:
+    """``left @ z @ right.T`` on the last two axes of both parts of a pair (real matrices)."""
+    out = []
+    for t in re_im:
+        t = _along_last(t, right)
+        t = ops.swapaxes(_along_last(ops.swapaxes(t, -1, -2), left), -1, -2)
+        out.append(t)
+    return out[0], out[1]
+
+
+def dft2(x: Any) -> Pair:
     """Orthonormal 2-D DFT over the spatial axes of an NHWC tensor.
 
     Parameters
     ----------
     x
-        Real or complex tensor of shape ``(batch, height, width, channels)``.
+        Real tensor of shape ``(batch, height, width, channels)``, or a pair ``(real, imag)``
+        (or a complex array) of that shape.
 
     Returns
     -------
-    tf.Tensor
-        Complex spectrum of the same shape, standard (DC-first) frequency ordering;
-        ``complex128`` for ``float64``/``complex128`` input, else ``complex64``.
+    (real, imag)
+        The spectrum as a pair of real tensors of the same shape, standard (DC-first)
+        frequency ordering, in the input's float dtype.
     """
-    x = tf.convert_to_tensor(x)
-    _check_rank4(x, "dft2")
-    return _to_nhwc(_fft2_nchw(_to_nchw(x)))
+    re, im = as_pair(x)
+    _check_rank4(re, "dft2")
+    re, im = _fft2_nchw(_to_nchw(re), _to_nchw(im))
+    return _to_nhwc(re), _to_nhwc(im)
 
 
-def idft2(y: Any) -> tf.Tensor:
-    """Orthonormal inverse 2-D DFT over the spatial axes of an NHWC spectrum (complex out)."""
-    y = tf.convert_to_tensor(y)
-    _check_rank4(y, "idft2")
-    y = tf.cast(y, _complex_dtype(y.dtype))
-    return _to_nhwc(_ifft2_nchw(_to_nchw(y)))
+def idft2(y: Any) -> Pair:
+    """Orthonormal inverse 2-D DFT over the spatial axes of an NHWC spectrum (a pair out)."""
+    re, im = as_pair(y)
+    _check_rank4(re, "idft2")
+    re, im = _ifft2_nchw(_to_nchw(re), _to_nchw(im))
+    return _to_nhwc(re), _to_nhwc(im)
 
 
+# ------------------------------------------------------------------ the real matrices (numpy)
 def signed_frequencies(size: int) -> np.ndarray:
     """Signed frequency of each index of a length-``size`` DFT (``0, 1, ..., -1``)."""
     idx = np.arange(size)
@@ -156,7 +262,7 @@ def pooling_matrix(size_in: int, size_out: int) -> np.ndarray:
 
     ``P = F_out^-1 C F_in`` computed in float64; ``P @ P.T == I``. Separable: the 2-D map of an
     image ``x`` (``M x N``) is ``P_h @ x @ P_w.T``. Built with numpy's FFT and the crop
-    matrix, independently of the TensorFlow slicing code, which the tests compare it with.
+    matrix, independently of the ``keras.ops`` transform route, which the tests compare it with.
     """
     c = crop_matrix(size_in, size_out)
     f_in = np.fft.fft(np.eye(size_in), axis=0, norm="ortho")
@@ -165,16 +271,6 @@ def pooling_matrix(size_in: int, size_out: int) -> np.ndarray:
     if np.max(np.abs(p.imag)) > 1e-12:  # pragma: no cover - guards the construction
         raise AssertionError("pooling matrix is not real")
     return p.real
-
-
-def apply_separable(x: Any, matrix_h: Any, matrix_w: Any) -> tf.Tensor:
-    """``matrix_h @ x[b, :, :, c] @ matrix_w.T`` for every image and channel of an NHWC tensor."""
-    x = tf.convert_to_tensor(x)
-    a = tf.cast(matrix_h, x.dtype)
-    b = tf.cast(matrix_w, x.dtype)
-    y = tf.tensordot(a, x, axes=[[1], [1]])  # (h, batch, n, channels)
-    y = tf.tensordot(b, y, axes=[[1], [2]])  # (w, h, batch, channels)
-    return tf.transpose(y, (2, 1, 0, 3))
 
 
 def pooling_matrices(
@@ -194,6 +290,37 @@ def pooling_matrices(
     return a_h, a_w
 
 
+def matmul_along(matrix: Any, x: Any, axis: int) -> Any:
+    """``matrix @ x`` along ``axis`` of ``x``: that axis of size ``m`` becomes size ``k``.
+
+    ``matrix`` is ``(k, m)``. One two-dimensional product between two transposes.
+    """
+    rank = len(x.shape)
+    axis = axis % rank
+    perm = (axis, *(i for i in range(rank) if i != axis))
+    moved = ops.transpose(x, perm) if axis else x
+    rest = tuple(moved.shape[1:])
+    flat = ops.reshape(moved, (int(moved.shape[0]), -1))
+    out = ops.einsum("km,mr->kr", matrix, flat)
+    out = ops.reshape(out, (int(matrix.shape[0]), *(-1 if d is None else d for d in rest)))
+    return ops.transpose(out, tuple(int(i) for i in np.argsort(perm))) if axis else out
+
+
+def apply_separable(x: Any, matrix_h: Any, matrix_w: Any) -> Any:
+    """``matrix_h @ x[b, :, :, c] @ matrix_w.T`` for every image and channel of an NHWC tensor.
+
+    The matrices (numpy arrays or tensors) are cast to ``x``'s dtype.
+    """
+    x = ops.convert_to_tensor(x)
+    dtype = _dtype(x)
+    a = ops.cast(matrix_h, dtype)
+    b = ops.cast(matrix_w, dtype)
+    y = matmul_along(a, ops.transpose(x, (1, 0, 2, 3)), 0)  # (h, batch, n, channels)
+    y = matmul_along(b, ops.transpose(y, (2, 0, 1, 3)), 0)  # (w, h, batch, channels)
+    return ops.transpose(y, (2, 1, 0, 3))
+
+
+# ------------------------------------------------------------------ arguments
 def _as_size(size: int | Sequence[int], name: str = "output_size") -> tuple[int, int]:
     if isinstance(size, int | np.integer) and not isinstance(size, bool):
         return int(size), int(size)
@@ -209,7 +336,7 @@ def _as_size(size: int | Sequence[int], name: str = "output_size") -> tuple[int,
     return int(h), int(w)
 
 
-def _spatial_size(x: tf.Tensor, name: str) -> tuple[int, int]:
+def _spatial_size(x: Any, name: str) -> tuple[int, int]:
     h, w = x.shape[1], x.shape[2]
     if h is None or w is None:
         raise ValueError(
@@ -224,81 +351,49 @@ def _check_norm(norm: str) -> str:
     return norm
 
 
-def _slice_axis(y: tf.Tensor, axis: int, start: int, stop: int) -> tf.Tensor:
-    """``y[..., start:stop, ...]`` along ``axis``."""
-    index = [slice(None)] * y.shape.rank
-    index[axis] = slice(start, stop)
-    return y[tuple(index)]
-
-
-def _crop_axis(y: tf.Tensor, axis: int, size_out: int) -> tf.Tensor:
-    """Apply :func:`crop_matrix` along ``axis`` by slicing (O(size), exact)."""
-    size_in = y.shape[axis]
-    if size_out == size_in:
-        return y
-
-    def take(start: int, stop: int) -> tf.Tensor:
-        return _slice_axis(y, axis, start, stop)
-
-    h = size_out // 2
-    if size_out % 2:
-        return tf.concat([take(0, h + 1), take(size_in - h, size_in)], axis=axis)
-    nyquist = (take(h, h + 1) + take(size_in - h, size_in - h + 1)) * _inv_sqrt2(y.dtype)
-    return tf.concat([take(0, h), nyquist, take(size_in - h + 1, size_in)], axis=axis)
-
-
-def _pad_axis(y: tf.Tensor, axis: int, size_out: int) -> tf.Tensor:
-    """Apply ``crop_matrix(size_out, size_in).T`` (spectral zero-padding) along ``axis``."""
-    size_in = y.shape[axis]
-    if size_out == size_in:
-        return y
-
-    def take(start: int, stop: int) -> tf.Tensor:
-        return _slice_axis(y, axis, start, stop)
-
-    h = size_in // 2
-    zeros_shape = tf.tensor_scatter_nd_update(
-        tf.shape(y), [[axis]], [size_out - size_in - (1 - size_in % 2)]
-    )
-    zeros = tf.zeros(zeros_shape, y.dtype)
-    if size_in % 2:
-        return tf.concat([take(0, h + 1), zeros, take(h + 1, size_in)], axis=axis)
-    half = take(h, h + 1) * _inv_sqrt2(y.dtype)
-    return tf.concat([take(0, h), half, zeros, half, take(h + 1, size_in)], axis=axis)
-
-
-def _inv_sqrt2(dtype: tf.DType) -> tf.Tensor:
-    return tf.constant(1.0 / np.sqrt(2.0), dtype=dtype)
-
-
-def real_part(z: tf.Tensor, check: bool = False, rtol: float | None = None) -> tf.Tensor:
-    """Real part of a result that is real in exact arithmetic.
+# ------------------------------------------------------------------ real results
+def real_part(z: Any, check: bool = False, rtol: float | None = None) -> Any:
+    """Real part of a result that is real in exact arithmetic (a pair, or a complex array).
 
     With ``check=True`` first asserts ``max|Im z| <= rtol * max(max|z|, tiny)`` (default
     ``rtol = 64 eps`` of the real dtype), so a wrong frequency set fails loudly instead of
-    being hidden. Never use ``abs()``: it would also flip the sign of negative pixels.
+    being hidden. The check compares values, so it needs concrete tensors (eager execution,
+    not inside a compiled function). Never use ``abs()``: it would also flip the sign of
+    negative pixels.
+
+    Raises
+    ------
+    ValueError
+        If the imaginary part is above rounding level, or ``check`` is asked for inside a
+        compiled function.
     """
+    re, im = as_pair(z)
     if check:
-        real_dtype = _real_dtype(z.dtype)
-        eps = float(np.finfo(real_dtype.as_numpy_dtype).eps)
+        try:
+            re_np, im_np = ops.convert_to_numpy(re), ops.convert_to_numpy(im)
+        except Exception as error:  # symbolic (traced) tensors have no values yet
+            raise ValueError(
+                "check_real=True compares values, so it needs concrete tensors: call it "
+                "eagerly, outside a compiled function (or leave check_real=False)."
+            ) from error
+        eps = float(np.finfo(re_np.dtype).eps)
         tol = (64.0 * eps) if rtol is None else float(rtol)
-        scale = tf.maximum(tf.reduce_max(tf.abs(z)), tf.constant(1e-30, real_dtype))
-        tf.debugging.assert_less_equal(
-            tf.reduce_max(tf.abs(tf.math.imag(z))),
-            tf.cast(tol, real_dtype) * scale,
-            message="imaginary part above rounding level: the spectrum is not conjugate-symmetric",
-        )
-    return tf.math.real(z)
+        scale = max(float(np.max(np.hypot(re_np, im_np), initial=0.0)), 1e-30)
+        worst = float(np.max(np.abs(im_np), initial=0.0))
+        if worst > tol * scale:
+            raise ValueError(
+                f"imaginary part {worst:.3g} above rounding level ({tol:.3g} x {scale:.3g}): "
+                "the spectrum is not conjugate-symmetric"
+            )
+    return re
 
 
 def spectral_pool_complex(
     x: Any, output_size: int | Sequence[int], norm: str = "intensity"
-) -> tf.Tensor:
-    """Spectral pooling before the real part is taken (complex NHWC); for checks and tests."""
-    x = tf.convert_to_tensor(x)
+) -> Pair:
+    """Spectral pooling before the real part is taken (an NHWC pair); for checks and tests."""
+    x = _as_real(x, "spectral_pool")
     _check_rank4(x, "spectral_pool")
-    if x.dtype.is_complex:
-        raise TypeError("spectral_pool expects a real image tensor.")
     m, n = _spatial_size(x, "spectral_pool")
     h, w = _as_size(output_size)
     if h > m or w > n:
@@ -306,10 +401,14 @@ def spectral_pool_complex(
             f"Spectral pooling output size {h}x{w} exceeds the input size {m}x{n}: "
             "the output can have at most as many frequencies as the input."
         )
-    y = _crop_axis(_crop_axis(_fft2_nchw(_to_nchw(x)), 2, h), 3, w)
-    if _check_norm(norm) == "intensity":
-        y = y * tf.cast(np.sqrt(h * w / (m * n)), y.dtype)
-    return _to_nhwc(_ifft2_nchw(y))
+    _check_norm(norm)
+    spectrum, dtype = _spectrum_nchw(x)
+    work = _dtype(spectrum[0])
+    scale = np.sqrt(h * w / (m * n)) if norm == "intensity" else 1.0
+    left = ops.convert_to_tensor(crop_matrix(m, h) * scale, dtype=work)
+    right = ops.convert_to_tensor(crop_matrix(n, w), dtype=work)
+    re, im = _ifft2_nchw(*_matmul_last2(spectrum, left, right))
+    return ops.cast(_to_nhwc(re), dtype), ops.cast(_to_nhwc(im), dtype)
 
 
 def spectral_pool(
@@ -317,7 +416,7 @@ def spectral_pool(
     output_size: int | Sequence[int],
     norm: str = "intensity",
     check_real: bool = False,
-) -> tf.Tensor:
+) -> Any:
     """Spectral pooling of real NHWC images to ``output_size`` (Rippel et al. 2015, Alg. 1).
 
     Parameters
@@ -330,11 +429,12 @@ def spectral_pool(
         ``"intensity"`` (default): a constant image pools to the same constant, i.e. the
         output is ``sqrt(HW/MN) P x``. ``"ortho"``: ``P x`` with ``P P^T = I``.
     check_real
-        Assert that the imaginary part is at rounding level before it is discarded.
+        Check that the imaginary part is at rounding level before it is discarded
+        (eager tensors only, see :func:`real_part`).
 
     Returns
     -------
-    tf.Tensor
+    tensor
         Real tensor ``(batch, H, W, channels)`` of the input's float dtype.
     """
     return real_part(spectral_pool_complex(x, output_size, norm), check=check_real)
@@ -345,7 +445,7 @@ def spectral_upsample(
     output_size: int | Sequence[int],
     norm: str = "intensity",
     check_real: bool = False,
-) -> tf.Tensor:
+) -> Any:
     """Upsample real NHWC images by zero-padding their spectrum to ``output_size``.
 
     This is the pseudo-inverse of :func:`spectral_pool` with the same ``norm``: pooling an
@@ -353,7 +453,7 @@ def spectral_upsample(
     orthogonal projection of ``x`` onto the low-pass subspace. For ``norm="ortho"`` it is also
     the adjoint ``P^T``; for ``norm="intensity"`` the adjoint of pooling is ``(HW/MN)`` times it.
     """
-    y = tf.convert_to_tensor(y)
+    y = _as_real(y, "spectral_upsample")
     _check_rank4(y, "spectral_upsample")
     h, w = _spatial_size(y, "spectral_upsample")
     m, n = _as_size(output_size)
@@ -361,7 +461,11 @@ def spectral_upsample(
         raise ValueError(
             f"Spectral upsampling output size {m}x{n} is smaller than the input size {h}x{w}."
         )
-    z = _pad_axis(_pad_axis(_fft2_nchw(_to_nchw(y)), 2, m), 3, n)
-    if _check_norm(norm) == "intensity":
-        z = z * tf.cast(np.sqrt(m * n / (h * w)), z.dtype)
-    return real_part(_to_nhwc(_ifft2_nchw(z)), check=check_real)
+    _check_norm(norm)
+    spectrum, dtype = _spectrum_nchw(y)
+    work = _dtype(spectrum[0])
+    scale = np.sqrt(m * n / (h * w)) if norm == "intensity" else 1.0
+    left = ops.convert_to_tensor(crop_matrix(m, h).T * scale, dtype=work)
+    right = ops.convert_to_tensor(crop_matrix(n, w).T, dtype=work)
+    re, im = _ifft2_nchw(*_matmul_last2(spectrum, left, right))
+    return ops.cast(real_part((_to_nhwc(re), _to_nhwc(im)), check=check_real), dtype)

@@ -1,14 +1,13 @@
-"""Figures of the CNN chapter (``book/07_cnn.ipynb``)."""
+"""Figures of the CNN chapter (``book/07_cnn.ipynb``): drawing only, from frames and images."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
-
-from .experiments import relative_errors, spectral_reconstruction, window_pool_reconstruction
 
 METHOD_STYLE = {
     "spectral": {"color": "C0", "marker": "o", "label": "spectral pooling"},
@@ -19,6 +18,7 @@ DATASET_TITLE = {
     "natural": "natural images (scikit-image samples)",
     "fashion_mnist": "Fashion-MNIST test images",
 }
+DATASET_NAME = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
 
 
 def plot_information_preservation(frame: pd.DataFrame) -> Figure:
@@ -50,26 +50,20 @@ def plot_information_preservation(frame: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_reconstructions(image: np.ndarray, stride: int = 4, title: str = "") -> Figure:
-    """An image and its reconstructions from max, average and spectral pooling at ``1/stride^2``.
+def plot_reconstructions(
+    image: np.ndarray, reconstructions: dict[str, tuple[np.ndarray, float]], title: str = ""
+) -> Figure:
+    """An image beside its reconstructions (``name -> (image, relative error)``).
 
-    Spectral pooling gets the same number of kept values as the window poolings.
+    The reconstructions come from :func:`spectral_nb.cnn.studies.reconstructions`.
     """
     m, n = image.shape
-    h, w = -(-m // stride), -(-n // stride)
-    batch = image[None].astype(np.float64)
-    recs = {
-        "max pooling": window_pool_reconstruction(batch, stride, "max"),
-        "average pooling": window_pool_reconstruction(batch, stride, "average"),
-        "spectral pooling": spectral_reconstruction(batch, (h, w)),
-    }
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
+    fig, axes = plt.subplots(1, 1 + len(reconstructions), figsize=(12, 3.4))
     axes[0].imshow(image, cmap="gray", vmin=0, vmax=1)
     axes[0].set_title(f"original {m}x{n}")
-    for ax, (name, rec) in zip(axes[1:], recs.items(), strict=True):
-        err = relative_errors(batch, rec)[0]
-        ax.imshow(np.clip(rec[0], 0, 1), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(f"{name}\n{h}x{w} kept, error {err:.3f}")
+    for ax, (name, (rec, err)) in zip(axes[1:], reconstructions.items(), strict=True):
+        ax.imshow(np.clip(rec, 0, 1), cmap="gray", vmin=0, vmax=1)
+        ax.set_title(f"{name}\nerror {err:.3f}")
     for ax in axes:
         ax.set_axis_off()
     if title:
@@ -92,7 +86,7 @@ def plot_classification(frame: pd.DataFrame) -> Figure:
         ax.set_ylim(max(0.0, low - 0.05), min(1.0, sub["test_accuracy"].max() + 0.02))
         ax.set_xlabel("pooling")
         ax.set_ylabel("test accuracy")
-        ax.set_title(dataset)
+        ax.set_title(DATASET_NAME.get(dataset, dataset))
     fig.tight_layout()
     return fig
 
@@ -114,6 +108,9 @@ def plot_loss_curves(curves: pd.DataFrame, x: str = "epoch") -> Figure:
         for param, color in colors.items():
             ax.plot([], [], color=color, label=f"{param} filters")
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("epochs" if x == "epoch" else "training seconds")
         ax.set_ylabel("training loss (cross-entropy)")
         ax.set_title(f"{size} filters, Adam")

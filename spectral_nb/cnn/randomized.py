@@ -7,12 +7,14 @@ from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from .dft import (
-    _fft2_nchw,
+    _as_real,
+    _dtype,
     _ifft2_nchw,
-    _to_nchw,
+    _matmul_last2,
+    _spectrum_nchw,
     _to_nhwc,
     apply_separable,
     pooling_matrix,
@@ -33,25 +35,26 @@ def projector_stack(size: int) -> np.ndarray:
     return np.stack([p.T @ p for p in matrices])
 
 
-def lowpass_projector(size: int, keep: Any, dtype: tf.DType = tf.complex64) -> tf.Tensor:
+def lowpass_projector(size: int, keep: Any, dtype: str = "float32") -> Any:
     """Frequency-domain ``(size, size)`` matrix of the real low-pass projection keeping ``keep``.
 
     Equals ``C.T @ C`` for ``C = crop_matrix(size, keep)``: identity on the kept frequencies
     ``|k| < keep / 2``, and for even ``keep`` the projector onto ``e_{keep/2} + e_{-keep/2}``
-    (the cosine at the new Nyquist frequency); zero elsewhere. ``keep`` may be a tensor, so the
-    cut-off can be drawn inside a compiled training step. ``keep == size`` gives the identity.
+    (the cosine at the new Nyquist frequency); zero elsewhere. The matrix is real (entries 0,
+    1/2 and 1, exact in any float dtype) and acts on the real and imaginary parts of a
+    spectrum alike. ``keep`` may be a tensor, so the cut-off can be drawn inside a compiled
+    training step. ``keep == size`` gives the identity.
     """
-    freqs = tf.constant(np.abs(signed_frequencies(size)), dtype=tf.int32)
-    keep = tf.cast(keep, tf.int32)
-    half = keep // 2
-    even = tf.equal(keep % 2, 0)
-    passed = tf.where(even, freqs < half, freqs <= half)
-    v = tf.one_hot(half % size, size, dtype=tf.float64) + tf.one_hot(
-        (size - half) % size, size, dtype=tf.float64
+    freqs = ops.convert_to_tensor(np.abs(signed_frequencies(size)), dtype="int32")
+    keep = ops.cast(keep, "int32")
+    half = ops.floor_divide(keep, 2)
+    even = ops.equal(ops.mod(keep, 2), 0)
+    passed = ops.where(even, ops.less(freqs, half), ops.less_equal(freqs, half))
+    v = ops.one_hot(ops.mod(half, size), size, dtype=dtype) + ops.one_hot(
+        ops.mod(size - half, size), size, dtype=dtype
     )
-    fold = tf.tensordot(v, v, axes=0) / tf.reduce_sum(v * v)
-    matrix = tf.linalg.diag(tf.cast(passed, tf.float64)) + tf.where(even, fold, tf.zeros_like(fold))
-    return tf.cast(matrix, dtype)
+    fold = ops.outer(v, v) / ops.sum(v * v)
+    return ops.diag(ops.cast(passed, dtype)) + ops.where(even, fold, ops.zeros_like(fold))
 
 
 @keras.saving.register_keras_serializable(package="spectral_nb")
@@ -119,13 +122,13 @@ class RandomizedResolution(keras.layers.Layer):
             max(1, math.ceil(self.min_fraction * width - 1e-9)),
         )
 
-    def draw_sizes(self, height: int, width: int) -> tuple[tf.Tensor, tf.Tensor]:
-        """Draw the kept sizes ``(k_h, k_w)`` for one training step."""
+    def draw_sizes(self, height: int, width: int) -> tuple[Any, Any]:
+        """Draw the kept sizes ``(k_h, k_w)`` (int32 scalar tensors) for one training step."""
         u = keras.random.uniform((), seed=self.seed_generator, dtype="float32")
         sizes = []
         for total, low in zip((height, width), self.lowest_sizes(height, width), strict=True):
-            k = low + tf.cast(tf.floor(u * float(total - low + 1)), tf.int32)
-            sizes.append(tf.minimum(k, total))
+            k = low + ops.cast(ops.floor(u * float(total - low + 1)), "int32")
+            sizes.append(ops.minimum(k, total))
         return sizes[0], sizes[1]
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
@@ -136,7 +139,7 @@ class RandomizedResolution(keras.layers.Layer):
         if self.implementation == "matrix":
             stack_h, stack_w = self._stacks
             return apply_separable(
-                inputs, tf.gather(stack_h, k_h - 1), tf.gather(stack_w, k_w - 1)
+                inputs, ops.take(stack_h, k_h - 1, axis=0), ops.take(stack_w, k_w - 1, axis=0)
             )
         return lowpass(inputs, k_h, k_w)
 
@@ -155,16 +158,17 @@ class RandomizedResolution(keras.layers.Layer):
         return config
 
 
-def lowpass(x: Any, keep_h: Any, keep_w: Any, check_real: bool = False) -> tf.Tensor:
+def lowpass(x: Any, keep_h: Any, keep_w: Any, check_real: bool = False) -> Any:
     """Project real NHWC images onto the band of the central ``keep_h x keep_w`` frequencies.
 
     Same as ``spectral_upsample(spectral_pool(x, (keep_h, keep_w)), x.shape[1:3])`` but with
     the size kept fixed and ``keep_h``, ``keep_w`` allowed to be tensors.
     """
-    x = tf.convert_to_tensor(x)
+    x = _as_real(x, "lowpass")
     m, n = int(x.shape[1]), int(x.shape[2])
-    y = _fft2_nchw(_to_nchw(x))
-    q_h = lowpass_projector(m, keep_h, y.dtype)
-    q_w = lowpass_projector(n, keep_w, y.dtype)
-    y = tf.linalg.matmul(tf.linalg.matmul(q_h, y), q_w, transpose_b=True)
-    return real_part(_to_nhwc(_ifft2_nchw(y)), check=check_real)
+    spectrum, dtype = _spectrum_nchw(x)
+    work = _dtype(spectrum[0])
+    q_h = lowpass_projector(m, keep_h, work)
+    q_w = lowpass_projector(n, keep_w, work)  # symmetric: q_w.T == q_w
+    re, im = _ifft2_nchw(*_matmul_last2(spectrum, q_h, q_w))
+    return ops.cast(real_part((_to_nhwc(re), _to_nhwc(im)), check=check_real), dtype)

@@ -1,9 +1,9 @@
-"""The experiment engine behind the book: specs, studies, fast training, records, summaries.
+"""The experiment engine behind the book: specs, studies, fast training, runs and records.
 
 Typical use in a chapter::
 
-    from spectral_nb.experiments import build_study, resolve_profile, run_study
     from spectral_nb.analysis.summaries import point_summary, runs_frame
+    from spectral_nb.experiments import build_study, resolve_profile, run_study
     profile = resolve_profile("auto", studies=[("wide", "mnist")])
     records = run_study(build_study("wide", "mnist", profile))
     summary = point_summary(runs_frame(records))
@@ -33,12 +33,6 @@ _LAZY = {
     "PROBES": "protocol.probes",
     "build_probe": "protocol.probes",
     "get_probe": "protocol.probes",
-    "probe_table": "..analysis.summaries",
-    "perceptron_table": "..analysis.summaries",
-    "point_summary": "..analysis.summaries",
-    "runs_frame": "..analysis.summaries",
-    "table1": "..analysis.summaries",
-    "table1_cross_fitted": "..analysis.summaries",
 }
 
 __all__ = sorted(_LAZY)
@@ -46,9 +40,7 @@ __all__ = sorted(_LAZY)
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        target = _LAZY[name]
-        relative = target if target.startswith(".") else f".{target}"
-        return getattr(importlib.import_module(relative, __name__), name)
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -21,6 +21,7 @@ examples:
   python -m spectral_nb.experiments run perceptron --profile quick
   python -m spectral_nb.experiments run all --dataset all --profile paper
   python -m spectral_nb.experiments run probes --profile paper      # the gap investigations
+  python -m spectral_nb.experiments run all --dataset all --profile paper --ray auto  # on Ray
   python -m spectral_nb.experiments run wide --repair                # move damaged records aside
   python -m spectral_nb.experiments list --profile paper
   python -m spectral_nb.experiments table1 --profile paper --dataset all
@@ -28,6 +29,7 @@ examples:
 
 TABLE1_COLUMNS = ["architecture", "regime", "paper", "mean", "std", "n_seeds"]
 TABLE1_STUDIES = ("wide", "deep", "nonlinear")
+LOCAL_RAY = "local"  # --ray without an address
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,6 +62,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--repair", action="store_true",
                      help="first move damaged or foreign files of the store aside "
                      "(into .damaged/), so their runs are trained again")
+    cluster = run.add_argument_group("Ray cluster (pip install \"spectral_nb[cluster]\")")
+    cluster.add_argument("--ray", nargs="?", const=LOCAL_RAY, metavar="ADDRESS",
+                         help="train each group of runs as a Ray task: no ADDRESS starts Ray on "
+                         "this machine alone, 'auto' joins the cluster of RAY_ADDRESS, else "
+                         "the head's host:port; records are written here")
+    cluster.add_argument("--cpus-per-task", type=float, default=1.0, metavar="N",
+                         help="CPUs Ray reserves for each group (default 1)")
+    cluster.add_argument("--gpus-per-task", type=float, default=0.0, metavar="N",
+                         help="GPUs Ray reserves for each group (default 0)")
     listing = commands.add_parser("list", help="count recorded and missing runs per study, "
                                   "and report damaged records")
     common(listing, default_dataset="all")
@@ -108,6 +119,24 @@ def _run(store, args: argparse.Namespace, datasets: Sequence[str]) -> int:
     from .catalog import build
     from .runner import run_specs
 
+    executor, cluster_errors = None, ()
+    if args.ray is not None:
+        from .cluster import ClusterError, RayExecutor, RayUnavailable, import_ray
+
+        cluster_errors = (ClusterError,)  # each names the problem and the fix
+
+        try:
+            import_ray()
+            executor = RayExecutor(
+                address=None if args.ray == LOCAL_RAY else args.ray,
+                cpus_per_task=args.cpus_per_task, gpus_per_task=args.gpus_per_task,
+            )
+        except (RayUnavailable, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    elif (args.cpus_per_task, args.gpus_per_task) != (1.0, 0.0):
+        print("error: --cpus-per-task and --gpus-per-task need --ray", file=sys.stderr)
+        return 2
     if args.repair:
         for path in store.repair():
             print(f"moved aside: {path}", file=sys.stderr)
@@ -118,7 +147,11 @@ def _run(store, args: argparse.Namespace, datasets: Sequence[str]) -> int:
         for spec in build(name, dataset, args.profile).specs
     ]
     label = f"{args.study} on {args.dataset} ({args.profile})"
-    report = run_specs(specs, store, not args.quiet, label=label)
+    try:
+        report = run_specs(specs, store, not args.quiet, executor=executor, label=label)
+    except cluster_errors as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(report.summary())
     return 1 if report.damaged else 0
 

@@ -84,7 +84,22 @@ KINDS: dict[str, RunKind] = {
         max_group=10,
         estimate="spectral_nb.experiments.records:estimate_seconds",
     ),
-    "pruning": RunKind("pruning", "spectral_nb.pruning.spec:PruningSpec", "spectral_nb.pruning.training:train_group", "spectral_nb.pruning.spec:group_key", 5, "spectral_nb.pruning.spec:estimate_seconds"),  # noqa: E501
+    "cnn": RunKind(
+        name="cnn",
+        spec_type="spectral_nb.cnn.spec:CnnSpec",
+        trainer="spectral_nb.cnn.training:train_group",
+        group_key="spectral_nb.cnn.spec:group_key",
+        max_group=1,  # each run is recorded as soon as it finishes
+        estimate="spectral_nb.cnn.spec:estimate_seconds",
+    ),
+    "pruning": RunKind(
+        name="pruning",
+        spec_type="spectral_nb.pruning.spec:PruningSpec",
+        trainer="spectral_nb.pruning.training:train_group",
+        group_key="spectral_nb.pruning.spec:group_key",
+        max_group=5,
+        estimate="spectral_nb.pruning.spec:estimate_seconds",
+    ),
 }
 
 

@@ -307,10 +307,9 @@ PAPER_UNPRUNED_BY_STRATEGY = {
 }
 
 
-def variant_means(records: Iterable[Mapping[str, Any]], fraction: float = PAPER_FRACTION
-                  ) -> pd.DataFrame:
-    """Mean unpruned accuracy and mean accuracy at ``fraction`` (own ranking, no retraining,
-    in %) per strategy, convention and learning rate."""
+def _variant_rows(records: Iterable[Mapping[str, Any]], fraction: float) -> pd.DataFrame:
+    """One row per record: strategy, convention, learning rate, and its accuracy (%) unpruned
+    and at ``fraction`` under its own ranking, without retraining."""
     rows = []
     for record in records:
         spec = record["spec"]
@@ -320,7 +319,16 @@ def variant_means(records: Iterable[Mapping[str, Any]], fraction: float = PAPER_
         rows.append({"strategy": spec["strategy"], "convention": spec["convention"],
                      "learning_rate": spec["learning_rate"],
                      "unpruned": 100 * accuracies[0], "pruned": 100 * accuracies[index]})
-    return pd.DataFrame(rows).groupby(["strategy", "convention", "learning_rate"]).mean()
+    return pd.DataFrame(rows)
+
+
+def variant_means(records: Iterable[Mapping[str, Any]], fraction: float = PAPER_FRACTION
+                  ) -> pd.DataFrame:
+    """Mean unpruned accuracy and mean accuracy at ``fraction`` (own ranking, no retraining,
+    in %) per strategy, convention and learning rate."""
+    return _variant_rows(records, fraction).groupby(
+        ["strategy", "convention", "learning_rate"]
+    ).mean()
 
 
 def variant_findings(records: Iterable[Mapping[str, Any]], fraction: float = PAPER_FRACTION
@@ -347,26 +355,18 @@ def variants_display(records: Iterable[Mapping[str, Any]], fraction: float = PAP
     """Unpruned accuracy and accuracy at ``fraction`` (own ranking, no retraining) of every
     trained network of ``records``, by strategy, convention and learning rate, beside the
     paper's unpruned value (Fashion-MNIST, 784-500-10)."""
-    rows = []
-    for record in records:
-        spec = record["spec"]
-        ranking = "connectivity" if spec["strategy"] == "dense" else "eigenvalue"
-        accuracies = record["test_accuracy"][ranking]
-        index = int(np.argmin(np.abs(np.asarray(record["fractions"]) - fraction)))
-        rows.append({
-            "network trained": VARIANT_LABELS[(spec["strategy"], spec["convention"])],
-            "learning rate": spec["learning_rate"],
-            "strategy": spec["strategy"],
-            "unpruned": 100 * accuracies[0],
-            "pruned": 100 * accuracies[index],
-        })
-    frame = pd.DataFrame(rows)
+    frame = _variant_rows(records, fraction)
+    frame["network trained"] = [
+        VARIANT_LABELS[(strategy, convention)]
+        for strategy, convention in zip(frame["strategy"], frame["convention"], strict=True)
+    ]
+    frame = frame.rename(columns={"learning_rate": "learning rate"})
     grouped = frame.groupby(["network trained", "learning rate", "strategy"])
 
     def pm(values: pd.Series) -> str:
         return f"{values.mean():.1f}{PM}{(values.max() - values.min()) / 2:.1f}"
 
-    table = grouped.agg(unpruned=("unpruned", pm), pruned=("pruned", pm), seeds=("pruned", "size"))
+    table = grouped.agg(unpruned=("unpruned", pm), pruned=("pruned", pm))
     table["paper, unpruned"] = [
         f"{PAPER_UNPRUNED_BY_STRATEGY[strategy]:.1f}" for *_, strategy in table.index
     ]

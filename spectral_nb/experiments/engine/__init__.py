@@ -7,4 +7,10 @@
 - :mod:`.factored`: products with frozen-eigenvector kernels, one GEMM per run;
 - :mod:`.chain`: the cheapest association order of a linear cascade;
 - :mod:`.losses`: the softmax cross-entropy in plain ops.
+
+Needs TensorFlow (the ``experiments`` extra): without it, importing the engine says so.
 """
+
+from ...extras import require
+
+require("tensorflow", extra="experiments")

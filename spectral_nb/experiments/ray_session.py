@@ -1,0 +1,188 @@
+"""Reaching Ray: importing it, starting it on the loopback interface, joining a cluster.
+
+:mod:`.cluster` runs the sweeps; this module holds what it needs from Ray beyond tasks:
+:func:`import_ray` (a clear error naming the ``cluster`` extra when Ray is missing),
+:func:`local_ray` (a Ray instance in this process, every Ray process on 127.0.0.1, no
+dashboard, no usage reports), :func:`local_cluster` (a head and worker nodes on 127.0.0.1,
+for trying the commands and for the tests: Ray's ``ray start`` refuses a second node on the
+loopback interface) and :func:`connect` (joining a running cluster). Joining switches Ray's
+loopback mode on for a head at 127.0.0.1 (else Ray would swap in this machine's network
+address) and sends the cluster's token when one is at hand (Ray protects clusters started by
+``ray start`` with one). The loopback mode and the token set-up are Ray internals
+(``ray._private``), pinned by the ``cluster`` extra's tested version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+INSTALL_HINT = 'Ray is not installed; install it with: pip install "spectral_nb[cluster]"'
+# Ray's own switches: every Ray process on 127.0.0.1 (its loopback mode) and no usage reports.
+LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
+
+
+class RayUnavailable(ImportError):
+    """Ray is not installed (the ``cluster`` extra)."""
+
+
+class ClusterError(RuntimeError):
+    """A sweep on the cluster that cannot go on; the message names the problem and the fix."""
+
+
+def import_ray() -> Any:
+    """The ``ray`` module, or :class:`RayUnavailable` saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise RayUnavailable(INSTALL_HINT) from None
+    return ray
+
+
+@contextlib.contextmanager
+def _loopback_mode() -> Iterator[Any]:
+    """Ray's loopback mode for what starts inside the block; yields ``ray``.
+
+    Ray then runs every process it starts on 127.0.0.1 (else it replaces a loopback address
+    by this machine's network address), sends no usage report, and TensorFlow in its
+    workers logs errors only. The environment is restored on leaving.
+    """
+    ray = import_ray()
+    from ray._private import ray_constants
+
+    settings = {**LOOPBACK_ENV, "TF_CPP_MIN_LOG_LEVEL": worker_env()["TF_CPP_MIN_LOG_LEVEL"]}
+    saved_env = {name: os.environ.get(name) for name in settings}
+    saved_flag = ray_constants.ENABLE_RAY_CLUSTER
+    os.environ.update(settings)  # read by the Ray processes started in the block
+    ray_constants.ENABLE_RAY_CLUSTER = False  # the same switch, in this process's ``ray``
+    try:
+        yield ray
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = saved_flag
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
+def local_ray(num_cpus: int | None = None) -> Iterator[Any]:
+    """A Ray instance started in this process on the loopback interface only; yields ``ray``.
+
+    Every Ray process it starts listens on 127.0.0.1 and reaches no other address; there is
+    no dashboard and no usage report. It offers ``num_cpus`` CPUs (default: this machine's)
+    and is shut down on leaving the ``with`` block.
+    """
+    with _loopback_mode() as ray:
+        ray.init(
+            address="local", num_cpus=num_cpus or os.cpu_count() or 1,
+            include_dashboard=False, configure_logging=False,
+            runtime_env={"env_vars": worker_env()},
+        )
+        try:
+            yield ray
+        finally:
+            ray.shutdown()
+
+
+@contextlib.contextmanager
+def local_cluster(nodes: int = 2, cpus_per_node: int = 1) -> Iterator[str]:
+    """A Ray cluster of ``nodes`` nodes (a head and ``nodes - 1`` workers) on 127.0.0.1.
+
+    Yields the head's address (``127.0.0.1:port``), which ``--ray`` and
+    ``RayExecutor(address=...)`` join; every node stops on leaving the block. Each node is a
+    separate Ray node (its own raylet and object store) with ``cpus_per_node`` CPUs: records
+    travel from a worker node to the driver as they would between machines. Token
+    authentication is on, as for ``ray start``. Ray's ``ray start`` refuses a second node on
+    the loopback interface, hence this function (it uses Ray's ``ray.cluster_utils.Cluster``).
+    """
+    if nodes < 1 or cpus_per_node < 1:
+        raise ValueError(f"A local cluster needs 1 node and 1 CPU per node or more, got "
+                         f"{nodes} node(s) of {cpus_per_node} CPU(s).")
+    with _loopback_mode():
+        from ray.cluster_utils import Cluster
+
+        _token_auth_for_new_cluster()
+
+        cluster = Cluster(
+            initialize_head=True,
+            head_node_args={"num_cpus": cpus_per_node, "include_dashboard": False},
+        )
+        try:
+            for _ in range(nodes - 1):
+                cluster.add_node(num_cpus=cpus_per_node)
+            cluster.wait_for_nodes(timeout=120)
+            yield cluster.address
+        finally:
+            cluster.shutdown()
+
+
+def _token_auth_for_new_cluster() -> None:
+    """Token authentication for a cluster started here, as ``ray.init`` and ``ray start`` do
+    (the token is ``~/.ray/auth_token``, created if missing)."""
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            enable_token_auth_by_default,
+            ensure_token_if_auth_enabled,
+        )
+    except ImportError:  # a Ray without token authentication
+        return
+    enable_token_auth_by_default()
+    ensure_token_if_auth_enabled(None, create_token_if_missing=True)
+
+
+def _prepare_join(address: str) -> None:
+    """Settings this process needs before joining the cluster at ``address``.
+
+    A head on the loopback interface (``127.0.0.1``/``localhost``, also through
+    ``RAY_ADDRESS``) needs Ray's loopback mode, or Ray would replace the address by this
+    machine's network address. A cluster with token authentication (Ray's default for
+    ``ray start``) needs this process to send the token: when ``RAY_AUTH_MODE`` is not set
+    and a token is at hand (``RAY_AUTH_TOKEN``, ``RAY_AUTH_TOKEN_PATH`` or
+    ``~/.ray/auth_token``), token mode is switched on, as ``ray start`` does.
+    """
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    target = os.environ.get("RAY_ADDRESS", "") if address == "auto" else address
+    host = target.removeprefix("ray://").rsplit(":", 1)[0]
+    if host in ("127.0.0.1", "localhost"):
+        from ray._private import ray_constants
+
+        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+        ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            maybe_enable_token_auth_if_token_available,
+        )
+    except ImportError:  # a Ray without token authentication
+        return
+    maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+
+
+def connect(address: str) -> Any:
+    """Join the Ray cluster at ``address`` (``"auto"`` or ``host:port``); return ``ray``.
+
+    :class:`ClusterError`, naming the fix, when the cluster cannot be reached.
+    """
+    ray = import_ray()
+    _prepare_join(address)
+    try:
+        ray.init(
+            address=address, configure_logging=False, runtime_env={"env_vars": worker_env()}
+        )
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        where = "RAY_ADDRESS or a `ray start` on this machine" if address == "auto" else address
+        raise ClusterError(
+            f"Could not join the Ray cluster at {where} ({error}). Start its head with "
+            "`ray start --head` and pass its address (host:port) to --ray; with token "
+            "authentication, give this machine the head's token (RAY_AUTH_TOKEN, printed "
+            "by `ray get-auth-token` on the head). Or give --ray no address for a Ray "
+            "instance on this machine alone."
+        ) from None
+    return ray
+
+
+def worker_env() -> dict[str, str]:
+    return {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
