@@ -22,6 +22,8 @@ _LAZY = {
     "SpectralPooling2D": "spectral_nb.cnn",
     "RandomizedResolution": "spectral_nb.cnn",
     "SpectralConv2D": "spectral_nb.cnn",
+    "prune": "spectral_nb.pruning",
+    "node_scores": "spectral_nb.pruning",
 }
 
 __all__ = [*_LAZY, "__version__"]

@@ -122,3 +122,39 @@ CNN_SETTINGS: dict[str, CnnSettings] = {
         test_size=None, eval_size=5000, evals_per_epoch=4,
     ),
 }
+
+
+# ------------------------------------------------------------------ pruning chapter
+@dataclass(frozen=True)
+class PruningSettings:
+    """Sizes of the pruning chapter's studies (Buffoni et al. 2022) under one profile."""
+
+    seeds: int
+    epochs: int  # of every first training
+    retrain_epochs: int  # of every training after pruning
+    train_size: int | None  # first examples only (None: all)
+    test_size: int | None
+    fractions: tuple[float, ...]  # shares of each hidden layer's nodes removed, 0 first
+    retrain_fractions: tuple[float, ...]  # where the pre-training strategy trains the pruned net
+    deep_retrain_fractions: tuple[float, ...]  # where the 3-hidden-layer nets are retrained
+    demo_epochs: int = 5  # the chapter's own Keras example: epochs of model.fit
+    demo_train_size: int | None = None  # its training examples (None: all)
+    timing_repeats: int = 7  # passes over the test set per network when timing inference
+
+
+_PRUNING_FRACTIONS = tuple(round(0.05 * k, 2) for k in range(20))  # 0, 5 %, ..., 95 %
+
+PRUNING_SETTINGS: dict[str, PruningSettings] = {
+    "smoke": PruningSettings(1, 1, 1, 2000, 1000, (0.0, 0.5, 0.7, 0.9), (0.5, 0.9), (0.7,),
+                             demo_epochs=1, demo_train_size=2000, timing_repeats=2),
+    "quick": PruningSettings(
+        2, 5, 5, None, None, (*(round(0.1 * k, 1) for k in range(10)), 0.95),
+        (0.3, 0.5, 0.7, 0.9), (0.7,), demo_epochs=3, timing_repeats=5,
+    ),
+    # the pre-training strategy retrains at every 10 % and at 95 % (each is a training run)
+    "paper": PruningSettings(
+        5, 20, 20, None, None, _PRUNING_FRACTIONS,
+        (*(round(0.1 * k, 1) for k in range(1, 10)), 0.95), (0.7,), demo_epochs=10,
+        timing_repeats=15,
+    ),
+}

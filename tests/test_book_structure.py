@@ -26,6 +26,7 @@ CHAPTERS = [
     "book/05_nonlinear",
     "book/06_fashion_mnist",
     "book/07_cnn",
+    "book/08_pruning",
 ]
 PAGES = ["book/intro", "book/reproducing", "book/cluster", "book/bibliography"]
 EXPECTED_ORDER = ["book/intro", *CHAPTERS, "book/reproducing", "book/cluster", "book/bibliography"]

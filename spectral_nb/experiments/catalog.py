@@ -17,7 +17,10 @@ from .protocol.probes import PROBE_PREFIX, PROBES, build_probe
 from .protocol.studies import STUDIES, Study, build_study
 
 # name prefix -> module defining STUDIES and build(name, dataset, profile) (registered by owners)
-EXTRA_STUDIES: dict[str, str] = {"cnn_": "spectral_nb.cnn.studies"}
+EXTRA_STUDIES: dict[str, str] = {
+    "cnn_": "spectral_nb.cnn.studies",
+    "pruning_": "spectral_nb.pruning.study",
+}
 
 
 def _builder(name: str) -> Callable[[str, str, str], Study]:

@@ -92,6 +92,14 @@ KINDS: dict[str, RunKind] = {
         max_group=1,  # each run is recorded as soon as it finishes
         estimate="spectral_nb.cnn.spec:estimate_seconds",
     ),
+    "pruning": RunKind(
+        name="pruning",
+        spec_type="spectral_nb.pruning.spec:PruningSpec",
+        trainer="spectral_nb.pruning.training:train_group",
+        group_key="spectral_nb.pruning.spec:group_key",
+        max_group=5,
+        estimate="spectral_nb.pruning.spec:estimate_seconds",
+    ),
 }
 
 

@@ -44,6 +44,7 @@ from .losses import sparse_softmax_cross_entropy
 from .tensors import Dataset, resident_tensors
 
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7
+Parameters = Sequence[dict[str, np.ndarray]]  # one dict of arrays per layer
 
 # Every group compiles its own program by design; TF's retracing warning is noise here.
 tf.get_logger().setLevel("ERROR")
@@ -85,7 +86,9 @@ class _Group:
     uses add to one gradient and the optimiser moves one parameter per node.
     """
 
-    def __init__(self, specs: Sequence[RunSpec]) -> None:
+    def __init__(
+        self, specs: Sequence[RunSpec], initial: Sequence[Parameters] | None = None
+    ) -> None:
         keys = {group_key(s) for s in specs}
         if len(keys) != 1:
             raise ValueError("All runs of a group must share group_key(); split them first.")
@@ -94,7 +97,11 @@ class _Group:
         self.variables: list[tf.Variable] = []
         self.masks: list[tf.Tensor | None] = []
         self.layers: list[dict[str, tf.Tensor]] = []
-        inits = [initial_parameters(s) for s in specs]
+        inits = (
+            [initial_parameters(s) for s in specs]
+            if initial is None
+            else _checked_initial(specs, initial)
+        )
         tied = self.first.inner_eigenvalues == "tied"
         for k in range(self.first.n_layers):
             layer: dict[str, tf.Tensor] = {}
@@ -201,11 +208,37 @@ def _folded_bias(segment: list[tuple[tf.Tensor, tf.Tensor | None]]) -> tf.Tensor
     return bias
 
 
-class GroupTrainer:
-    """Compiles and runs the training program of one group on one dataset."""
+def _checked_initial(specs: Sequence[RunSpec], initial: Sequence[Parameters]) -> list:
+    """Given starting parameters, refused unless they have the arrays (names and shapes) that
+    :func:`.initial.initial_parameters` would draw for each run."""
+    if len(initial) != len(specs):
+        raise ValueError(f"initial has {len(initial)} parameter sets for {len(specs)} runs.")
+    checked = []
+    for r, (spec, given) in enumerate(zip(specs, initial, strict=True)):
+        drawn = initial_parameters(spec)
+        shapes = [{k: np.shape(v) for k, v in layer.items()} for layer in drawn]
+        got = [{k: np.shape(v) for k, v in layer.items()} for layer in given]
+        if got != shapes:
+            raise ValueError(
+                f"initial[{r}] has arrays {got} but run {r} ({'-'.join(map(str, spec.sizes))}, "
+                f"{spec.regime}) needs {shapes}; give one dict per layer in the format of "
+                "initial_parameters()."
+            )
+        checked.append([
+            {k: v if k == "entries" else np.asarray(v, np.float32) for k, v in layer.items()}
+            for layer in given
+        ])
+    return checked
 
-    def __init__(self, specs: Sequence[RunSpec], data: Dataset) -> None:
-        self.group = _Group(specs)
+
+class GroupTrainer:
+    """Compiles and runs the training program of one group on one dataset (starting from
+    ``initial`` parameters when given, else from each run's seeded draw)."""
+
+    def __init__(
+        self, specs: Sequence[RunSpec], data: Dataset, initial: Sequence[Parameters] | None = None
+    ) -> None:
+        self.group = _Group(specs, initial)
         self.data = data
         spec = self.group.first
         self.runs = len(specs)
@@ -331,7 +364,15 @@ class GroupTrainer:
 
 
 def train_runs(
-    specs: Sequence[RunSpec], data: Dataset, on_epoch: Callable[[int], Any] | None = None
+    specs: Sequence[RunSpec],
+    data: Dataset,
+    on_epoch: Callable[[int], Any] | None = None,
+    initial: Sequence[Parameters] | None = None,
 ) -> list[RunResult]:
-    """Train compatible ``specs`` together and return one result per spec, in order."""
-    return GroupTrainer(specs, data).train(on_epoch)
+    """Train compatible ``specs`` together and return one result per spec, in order.
+
+    ``initial``: optional starting parameters, one list of per-layer dicts per spec in the
+    format of :func:`.initial.initial_parameters` (e.g. a pruned network's trained ones, to
+    train it again); by default every run starts from its seeded draw.
+    """
+    return GroupTrainer(specs, data, initial).train(on_epoch)

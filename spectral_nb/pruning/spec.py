@@ -1,0 +1,269 @@
+"""One pruning run: train a network once, then prune it at every fraction (a spec kind).
+
+A :class:`PruningSpec` names a *strategy* of Buffoni et al. (2022) and everything its result
+depends on. Training happens once per spec; the pruned networks are evaluated right after,
+while the trained parameters are in memory, at every fraction and for every ranking that
+applies, and some of them are trained again:
+
+``post``   full spectral training (eigenvalues and eigenvectors: Train Λ, Φ), then prune.
+           ``retrain_fractions``: the pruned network's eigenvectors (and eigenvalues) are
+           trained again from the pruned parameters (the paper's "eigenvectors retrained
+           after pruning").
+``pre``    train the eigenvalues only (Train Λ: the eigenvectors stay at their random draw),
+           prune by eigenvalue, then train the smaller network (eigenvalues and
+           eigenvectors) from the pruned parameters, at every ``retrain_fractions``.
+``dense``  the direct-space baseline: an ordinary network (weights and biases) trained as
+           usual, its nodes ranked by incoming connectivity; ``retrain_fractions``: the
+           pruned network's weights are trained again (the control for ``post``'s).
+
+The rankings each strategy is evaluated with are fixed by the strategy (:data:`RANKINGS`):
+both spectral strategies under ``eigenvalue``, ``connectivity`` and ``random``; ``dense``
+under ``connectivity`` and ``random`` (its nodes have no eigenvalue).
+
+The spec's identity (``hash``) includes ``kind = "pruning"``, so it can never collide with a
+fully connected :class:`~spectral_nb.experiments.protocol.spec.RunSpec` of the same fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ..experiments.protocol.spec import (
+    CLASSES,
+    CONVENTIONS,
+    DATASETS,
+    HIDDEN_ACTIVATIONS,
+    INPUT_SIZE,
+    RunSpec,
+    SpecError,
+)
+from .selection import removed_count
+
+STRATEGIES: tuple[str, ...] = ("post", "pre", "dense")
+# Regime of the first training of each strategy.
+BASE_REGIME: dict[str, str] = {
+    "post": "train_lambda_phi", "pre": "train_lambda", "dense": "unconstrained",
+}
+# Regime of the network trained again after pruning.
+RETRAIN_REGIME: dict[str, str] = {
+    "post": "train_lambda_phi", "pre": "train_lambda_phi", "dense": "unconstrained",
+}
+# Rankings evaluated on each strategy's trained network; the first one is the strategy's own
+# (the one its retrained networks are pruned with). ``eigenvalue_out``/``eigenvalue_in`` are
+# the eigenvalue ranking under combine="out"/"in" (the product rule's two halves).
+SPECTRAL_RANKINGS = ("eigenvalue", "eigenvalue_out", "eigenvalue_in", "connectivity", "random")
+RANKINGS: dict[str, tuple[str, ...]] = {
+    "post": SPECTRAL_RANKINGS,
+    "pre": SPECTRAL_RANKINGS,
+    "dense": ("connectivity", "random"),
+}
+# ranking name -> (rank, combine) arguments of spectral_nb.prune
+PRUNE_ARGUMENTS: dict[str, tuple[str, str]] = {
+    "eigenvalue": ("eigenvalue", "product"),
+    "eigenvalue_out": ("eigenvalue", "out"),
+    "eigenvalue_in": ("eigenvalue", "in"),
+    "connectivity": ("connectivity", "product"),
+    "random": ("random", "product"),
+}
+RANDOM_SEED_OFFSET = 1000  # the random ranking of seed s draws from seed 1000 + s
+# Seconds per pruned network evaluated on the 10,000 test images (784-500-10, 2-core CPU).
+SECONDS_PER_EVALUATION = 0.15
+
+
+@dataclass(frozen=True)
+class PruningSpec:
+    """Train one network with a pruning strategy; prune it at every fraction.
+
+    Parameters
+    ----------
+    dataset
+        ``mnist`` or ``fashion_mnist``.
+    sizes
+        Node counts, input first: ``(784, 500, 10)`` is the paper's Fig. 3 network.
+    hidden_activations
+        One per hidden layer (``relu`` in the paper).
+    strategy
+        ``post``, ``pre`` or ``dense`` (module docstring).
+    seed
+        Seed of the training run (initial draw and data order, as in ``RunSpec``); the random
+        ranking uses ``1000 + seed``.
+    fractions
+        Shares of every hidden layer's nodes removed, evaluated without retraining
+        (``0.0`` first: the unpruned network).
+    retrain_fractions
+        Fractions (a subset of ``fractions``) at which the pruned network is trained again
+        for ``retrain_epochs`` (0: the unpruned network trained on, as the pre-training
+        strategy's reference).
+    convention
+        Eigenvalue convention of the spectral runs (``paper`` or ``authors_code``).
+    learning_rate, batch_size, epochs, train_size, test_size
+        As in ``RunSpec`` (AdaMax).
+    retrain_epochs
+        Epochs of every retraining.
+    """
+
+    kind: ClassVar[str] = "pruning"
+
+    dataset: str
+    sizes: tuple[int, ...]
+    hidden_activations: tuple[str, ...]
+    strategy: str
+    seed: int = 0
+    fractions: tuple[float, ...] = (0.0,)
+    retrain_fractions: tuple[float, ...] = ()
+    convention: str = "paper"
+    learning_rate: float = 0.01
+    batch_size: int = 300
+    epochs: int = 20
+    retrain_epochs: int = 20
+    train_size: int | None = None
+    test_size: int | None = None
+    tags: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sizes", tuple(int(s) for s in self.sizes))
+        object.__setattr__(self, "hidden_activations", tuple(self.hidden_activations))
+        for name in ("fractions", "retrain_fractions"):
+            object.__setattr__(self, name, tuple(float(f) for f in getattr(self, name)))
+        _validate(self)
+
+    # ------------------------------------------------------------------ derived runs
+    @property
+    def rankings(self) -> tuple[str, ...]:
+        return RANKINGS[self.strategy]
+
+    def base_run(self) -> RunSpec:
+        """The engine run that trains the network before any pruning."""
+        return RunSpec(
+            dataset=self.dataset, sizes=self.sizes, hidden_activations=self.hidden_activations,
+            regime=BASE_REGIME[self.strategy],
+            convention=self.convention if self.strategy != "dense" else "paper",
+            seed=self.seed, learning_rate=self.learning_rate, batch_size=self.batch_size,
+            epochs=self.epochs, train_size=self.train_size, test_size=self.test_size,
+        )
+
+    def pruned_sizes(self, fraction: float) -> tuple[int, ...]:
+        """Layer sizes after removing ``fraction`` of every hidden layer's nodes."""
+        hidden = (n - removed_count(fraction, n) for n in self.sizes[1:-1])
+        return (self.sizes[0], *hidden, self.sizes[-1])
+
+    def retrain_run(self, sizes: tuple[int, ...]) -> RunSpec:
+        """The engine run that trains the pruned network of layer sizes ``sizes`` again."""
+        return self.base_run().replace(
+            sizes=tuple(sizes), regime=RETRAIN_REGIME[self.strategy], epochs=self.retrain_epochs
+        )
+
+    # ------------------------------------------------------------------ identity
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        for name in ("sizes", "hidden_activations", "fractions", "retrain_fractions"):
+            data[name] = list(data[name])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PruningSpec:
+        data = dict(data)
+        kind = data.pop("kind", cls.kind)
+        if kind != cls.kind:
+            raise SpecError(f"Not a pruning spec (kind {kind!r}); build it with its own kind.")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise SpecError(
+                f"Unknown pruning-spec fields {sorted(unknown)}; known: {sorted(known)}."
+            )
+        return cls(**data)
+
+    @property
+    def hash(self) -> str:
+        """Stable 16-hex-digit identity, ``kind`` included, tags excluded."""
+        identity = self.to_dict()
+        identity.pop("tags")
+        identity["kind"] = self.kind
+        text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def replace(self, **changes: Any) -> PruningSpec:
+        return dataclasses.replace(self, **changes)
+
+
+def group_key(spec: PruningSpec) -> Hashable:
+    """Specs with equal keys share one engine program for their base runs (and their
+    retrainings, fraction by fraction)."""
+    from ..experiments.engine.trainer import group_key as engine_group_key
+
+    return ("pruning", engine_group_key(spec.base_run()), spec.fractions,
+            spec.retrain_fractions, spec.retrain_epochs)
+
+
+def estimate_seconds(specs: Sequence[PruningSpec]) -> float:
+    """A rough time for ``specs`` on a 2-core CPU: their engine trainings (the fully
+    connected runs' estimate) plus the pruned evaluations."""
+    from ..experiments.records import estimate_seconds as run_seconds
+
+    runs = []
+    for spec in specs:
+        runs.append(spec.base_run())
+        runs.extend(spec.retrain_run(spec.pruned_sizes(f)) for f in spec.retrain_fractions)
+    evaluations = sum(len(s.fractions) * len(s.rankings) for s in specs)
+    return run_seconds(runs) + SECONDS_PER_EVALUATION * evaluations
+
+
+def _validate(spec: PruningSpec) -> None:
+    def need(condition: bool, message: str) -> None:
+        if not condition:
+            raise SpecError(message)
+
+    need(spec.dataset in DATASETS, f"Unknown dataset {spec.dataset!r}; choose from {DATASETS}.")
+    need(
+        spec.strategy in STRATEGIES,
+        f"Unknown strategy {spec.strategy!r}; choose from {STRATEGIES}.",
+    )
+    need(
+        len(spec.sizes) >= 3 and spec.sizes[0] == INPUT_SIZE and spec.sizes[-1] == CLASSES,
+        f"sizes must run from {INPUT_SIZE} inputs through at least one hidden layer to "
+        f"{CLASSES} classes (there is nothing to prune otherwise), got {spec.sizes}.",
+    )
+    need(
+        len(spec.hidden_activations) == len(spec.sizes) - 2,
+        f"{len(spec.sizes) - 2} hidden layers need as many hidden_activations, got "
+        f"{spec.hidden_activations}.",
+    )
+    bad = [a for a in spec.hidden_activations if a not in HIDDEN_ACTIVATIONS]
+    need(not bad, f"Unknown activations {bad}; choose from {HIDDEN_ACTIVATIONS}.")
+    need(
+        spec.convention in CONVENTIONS,
+        f"Unknown convention {spec.convention!r}; choose from {CONVENTIONS}.",
+    )
+    need(
+        spec.strategy != "dense" or spec.convention == "paper",
+        "The dense strategy has no eigenvalue convention; leave convention='paper'.",
+    )
+    need(bool(spec.fractions), "fractions must list at least one fraction (0.0: unpruned).")
+    need(
+        all(0.0 <= f < 1.0 for f in spec.fractions),
+        f"Every fraction must lie in [0, 1), got {spec.fractions}.",
+    )
+    need(
+        list(spec.fractions) == sorted(set(spec.fractions)),
+        f"fractions must be increasing and distinct, got {spec.fractions}.",
+    )
+    need(
+        set(spec.retrain_fractions) <= set(spec.fractions),
+        f"retrain_fractions {spec.retrain_fractions} must be members of fractions "
+        f"{spec.fractions}.",
+    )
+    for hidden in spec.sizes[1:-1]:
+        need(
+            removed_count(max(spec.fractions), hidden) < hidden,
+            f"The largest fraction {max(spec.fractions)} removes every node of a hidden layer "
+            f"of {hidden}; use smaller fractions.",
+        )
+    need(spec.epochs >= 1 and spec.retrain_epochs >= 1, "epochs must be positive.")
+    # the base run validates the rest (learning rate, batch size, subsets)
+    spec.base_run()

@@ -1,0 +1,377 @@
+"""Pruning records as frames, the paper's numbers beside ours, and the chapter's findings.
+
+A record (:func:`spectral_nb.pruning.training.train_group`) holds, for one trained network,
+the test accuracy at every fraction under every ranking of its strategy, and the accuracies
+of the networks trained again after pruning. :func:`curves_frame` flattens them into one row
+per (record, curve, fraction); :func:`curve_summary` gives each curve's mean over seeds and
+its *semi-dispersion*, half the range ``(max - min) / 2``, the spread the paper shades.
+
+The curves (:data:`CURVES`) are named by what was trained, how it was ranked and whether it
+was trained again; the four of the paper's Fig. 3 (with our random control) are
+:data:`MAIN_CURVES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+
+class Curve(NamedTuple):
+    """One accuracy-against-fraction curve: a strategy, a ranking, retrained or not."""
+
+    strategy: str
+    ranking: str
+    retrained: bool
+    label: str  # for legends
+    short: str  # for table columns
+
+
+CURVES: dict[str, Curve] = {
+    "post": Curve("post", "eigenvalue", False, "spectral, post-training (eigenvalue)",
+                  "post-training"),
+    "pre": Curve("pre", "eigenvalue", True, "spectral, pre-training (eigenvalue), retrained",
+                 "pre-training, retrained"),
+    "dense": Curve("dense", "connectivity", False, "direct space (connectivity)",
+                   "direct space"),
+    "random": Curve("post", "random", False, "spectral, post-training, random nodes",
+                    "random nodes"),
+    "post_connectivity": Curve("post", "connectivity", False,
+                               "spectral, post-training (connectivity)",
+                               "post-training, connectivity"),
+    "post_eigenvalue_out": Curve("post", "eigenvalue_out", False,
+                                 "spectral, post-training (output eigenvalue only)",
+                                 "post-training, output eigenvalue"),
+    "post_eigenvalue_in": Curve("post", "eigenvalue_in", False,
+                                "spectral, post-training (input eigenvalue only)",
+                                "post-training, input eigenvalue"),
+    "pre_not_retrained": Curve("pre", "eigenvalue", False,
+                               "spectral, eigenvalues only (eigenvalue), not retrained",
+                               "eigenvalues only"),
+    "dense_random": Curve("dense", "random", False, "direct space, random nodes",
+                          "direct space, random nodes"),
+    "post_retrained": Curve("post", "eigenvalue", True,
+                            "spectral, post-training (eigenvalue), retrained",
+                            "post-training, retrained"),
+    "dense_retrained": Curve("dense", "connectivity", True,
+                             "direct space (connectivity), retrained",
+                             "direct space, retrained"),
+}
+MAIN_CURVES: tuple[str, ...] = ("post", "pre", "dense", "random")
+
+# Buffoni et al. (2022), Fashion-MNIST, ReLU, test accuracy in % (the numbers the paper
+# states in its text; its Fig. 3 curves are not tabulated).
+PAPER_UNPRUNED_ONE_HIDDEN: dict[str, float] = {
+    "dense": 89.8,  # direct space
+    "post": 89.6,  # spectral, eigenvalues and eigenvectors trained
+    "pre_not_retrained": 88.8,  # spectral, eigenvalues only
+}
+PAPER_THREE_HIDDEN_AT_70: dict[str, float] = {
+    "dense": 10.0,  # "about 10 %": magnitude-pruned dense nodes
+    "post": 67.0,  # spectral ranking
+    "post_retrained": 88.0,  # eigenvectors retrained after pruning
+}
+PAPER_FRACTION = 0.7
+
+
+def curves_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per record, curve and fraction: accuracy in % and the record's labels."""
+    rows = []
+    for record in records:
+        spec = record["spec"]
+        common = {
+            "dataset": spec["dataset"],
+            "study": record.get("study", spec.get("tags", {}).get("study", "")),
+            "network": "-".join(map(str, spec["sizes"])),
+            "seed": spec["seed"],
+        }
+        for name, curve in CURVES.items():
+            if curve.strategy != spec["strategy"]:
+                continue
+            if curve.retrained:
+                retrained = record["retrained"]
+                points = zip(retrained["fractions"], retrained["final_test_accuracy"],
+                             strict=True)
+            elif curve.ranking in record["test_accuracy"]:
+                points = zip(record["fractions"], record["test_accuracy"][curve.ranking],
+                             strict=True)
+            else:
+                continue
+            for fraction, value in points:
+                rows.append({**common, "curve": name, "fraction": float(fraction),
+                             "accuracy": 100.0 * float(value)})
+    if not rows:
+        raise ValueError("No pruning records to tabulate; run the pruning studies first.")
+    return pd.DataFrame(rows)
+
+
+def curve_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mean, semi-dispersion ``(max - min) / 2``, standard deviation and seed count of each
+    curve at each fraction (index: dataset, network, curve, fraction)."""
+    grouped = frame.groupby(["dataset", "network", "curve", "fraction"])["accuracy"]
+    summary = grouped.agg(["mean", "min", "max", "std", "count"])
+    summary["semi_dispersion"] = (summary["max"] - summary["min"]) / 2
+    summary["std"] = summary["std"].fillna(0.0)
+    return summary.rename(columns={"count": "seeds"})
+
+
+def curve(summary: pd.DataFrame, dataset: str, network: str, name: str) -> pd.DataFrame:
+    """One curve of the summary, indexed by fraction."""
+    try:
+        return summary.loc[(dataset, network, name)]
+    except KeyError:
+        raise KeyError(
+            f"No curve {name!r} for {dataset} {network}; present: "
+            f"{sorted(set(summary.index.droplevel('fraction')))}"
+        ) from None
+
+
+def value_at(summary: pd.DataFrame, dataset: str, network: str, name: str,
+             fraction: float) -> pd.Series:
+    """Mean and spread of one curve at one fraction."""
+    part = curve(summary, dataset, network, name)
+    matches = part.index[np.isclose(part.index, fraction)]
+    if len(matches) == 0:
+        raise KeyError(f"Curve {name!r} has no point at {fraction}; it has {list(part.index)}.")
+    return part.loc[matches[0]]
+
+
+def largest_fraction_within(summary: pd.DataFrame, dataset: str, network: str, name: str,
+                            drop: float) -> float:
+    """How far the curve goes while its mean stays at most ``drop`` points below its own
+    unpruned mean: the fraction before the first one that falls further (0 if the first
+    pruned point already does)."""
+    part = curve(summary, dataset, network, name)
+    within = (part["mean"] >= part["mean"].iloc[0] - drop).to_numpy()
+    stop = len(within) if within.all() else int(np.argmin(within))
+    return float(part.index[max(stop - 1, 0)])
+
+
+PM = "\u00a0±\u00a0"  # "±" between non-breaking spaces: a table cell never wraps inside it
+
+
+def _pm(row: pd.Series, digits: int = 1) -> str:
+    return f"{row['mean']:.{digits}f}{PM}{row['semi_dispersion']:.{digits}f}"
+
+
+def paper_comparison(summary: pd.DataFrame, dataset: str = "fashion_mnist") -> pd.DataFrame:
+    """The paper's stated numbers beside ours (mean ± semi-dispersion over seeds, in %)."""
+    rows = []
+    one, three = "784-500-10", "784-500-500-500-10"
+    for name, paper in PAPER_UNPRUNED_ONE_HIDDEN.items():
+        ours = value_at(summary, dataset, one, name, 0.0)
+        rows.append(_comparison_row(f"{one}, unpruned", CURVES[name].short, paper, ours))
+    for name, paper in PAPER_THREE_HIDDEN_AT_70.items():
+        try:
+            ours = value_at(summary, dataset, three, name, PAPER_FRACTION)
+        except KeyError:
+            continue
+        rows.append(
+            _comparison_row(f"{three}, {PAPER_FRACTION:.0%} removed",
+                            CURVES[name].short, paper, ours)
+        )
+    return pd.DataFrame(rows).set_index(["network", "trained and ranked"])
+
+
+def paper_gaps(summary: pd.DataFrame, dataset: str = "fashion_mnist") -> dict[str, str]:
+    """``ours - paper`` in points for each number the paper states, keyed ``one_<curve>``
+    (unpruned, one hidden layer) and ``three_<curve>`` (three hidden layers, 70 % removed);
+    "–" where we have no such point."""
+    gaps = {}
+    cases = [("one", "784-500-10", 0.0, PAPER_UNPRUNED_ONE_HIDDEN),
+             ("three", "784-500-500-500-10", PAPER_FRACTION, PAPER_THREE_HIDDEN_AT_70)]
+    for prefix, network, fraction, paper in cases:
+        for name, value in paper.items():
+            try:
+                ours = value_at(summary, dataset, network, name, fraction)["mean"]
+            except KeyError:
+                gaps[f"{prefix}_{name}"] = "–"
+                continue
+            gaps[f"{prefix}_{name}"] = f"{ours - value:+.1f}"
+    return gaps
+
+
+def _comparison_row(network: str, label: str, paper: float, ours: pd.Series) -> dict[str, Any]:
+    return {
+        "network": network,
+        "trained and ranked": label,
+        "paper (%)": f"{paper:.1f}",
+        "ours (%)": _pm(ours),
+        "ours − paper": f"{ours['mean'] - paper:+.1f}",
+    }
+
+
+def curves_display(summary: pd.DataFrame, dataset: str, network: str,
+                   names: Sequence[str] = MAIN_CURVES,
+                   fractions: Sequence[float] | None = None) -> pd.DataFrame:
+    """A fraction-by-curve table of ``mean ± semi-dispersion`` (in %), for the page."""
+    columns = {}
+    for name in names:
+        part = curve(summary, dataset, network, name)
+        columns[CURVES[name].short] = part.apply(_pm, axis=1)
+    table = pd.DataFrame(columns)
+    if fractions is not None:
+        keep = [f for f in table.index if any(np.isclose(f, fractions))]
+        table = table.loc[keep]
+    table.index = [f"{f:.0%}" for f in table.index]
+    table.index.name = "nodes removed"
+    return table.fillna("–")
+
+
+def record_description(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Seeds, epochs, examples and devices of a set of records (for the page's note)."""
+    specs = [r["spec"] for r in records]
+    return {
+        "runs": len(records),
+        "seeds": len({s["seed"] for s in specs}),
+        "epochs": sorted({s["epochs"] for s in specs}),
+        "retrain_epochs": sorted({s["retrain_epochs"] for s in specs}),
+        "train_examples": _size(specs, "train_size", 60_000),
+        "test_examples": _size(specs, "test_size", 10_000),
+        "devices": ", ".join(sorted({str(r.get("device", "unknown")) for r in records})),
+        "wall_time_h": sum(float(r.get("wall_time_s", 0.0)) for r in records) / 3600,
+    }
+
+
+def _size(specs: Sequence[Mapping[str, Any]], key: str, full: int) -> str:
+    values = sorted({s[key] or full for s in specs})
+    return ", ".join(f"{v:,}" for v in values)
+
+
+# ------------------------------------------------------------------ findings for the prose
+def compare(value: float, other: float, unit: str = "points") -> str:
+    """``value`` against ``other`` in words: "2.3 points above", "0.4 points below" or
+    "level with" (within 0.05)."""
+    gap = value - other
+    if abs(gap) < 0.05:
+        return "level with"
+    return f"{abs(gap):.1f} {unit} {'above' if gap > 0 else 'below'}"
+
+
+def findings(summary: pd.DataFrame, dataset: str, network: str, names: Sequence[str],
+             tolerance: float, fractions: Sequence[float]) -> dict[str, str]:
+    """Numbers and comparisons of the curves ``names``, as strings for ``glue``.
+
+    Keys: ``<curve>_unpruned`` (mean accuracy at 0 %), ``<curve>_within`` (the largest
+    fraction within ``tolerance`` points of the curve's own unpruned mean),
+    ``<curve>_at<pct>`` (mean at each of ``fractions``, "–" where the curve has no point),
+    ``<curve>_spread<pct>`` (its semi-dispersion there) and, for every other curve,
+    ``<curve>_vs_<other>_at<pct>`` (``compare`` of the two means, "–" where either has no
+    point).
+    """
+    out: dict[str, str] = {}
+    means: dict[tuple[str, float], float] = {}
+    for name in names:
+        part = curve(summary, dataset, network, name)
+        out[f"{name}_unpruned"] = f"{part['mean'].iloc[0]:.1f}"
+        if np.isclose(part.index[0], 0.0) and len(part) > 1:
+            within = largest_fraction_within(summary, dataset, network, name, tolerance)
+            out[f"{name}_within"] = f"{within:.0%}"
+        for fraction in fractions:
+            key = f"{name}_at{round(100 * fraction)}"
+            try:
+                row = value_at(summary, dataset, network, name, fraction)
+            except KeyError:
+                out[key] = "–"  # this profile has no point there (e.g. no retraining)
+                continue
+            means[(name, fraction)] = float(row["mean"])
+            out[key] = f"{row['mean']:.1f}"
+            out[f"{name}_spread{round(100 * fraction)}"] = f"{row['semi_dispersion']:.1f}"
+    for name in names:
+        for other in names:
+            for fraction in fractions:
+                if other == name:
+                    continue
+                pair = means.get((name, fraction)), means.get((other, fraction))
+                out[f"{name}_vs_{other}_at{round(100 * fraction)}"] = (
+                    "–" if None in pair else compare(*pair)
+                )
+    return out
+
+
+VARIANT_LABELS: dict[tuple[str, str], str] = {
+    ("pre", "paper"): "eigenvalues only, paper's convention",
+    ("pre", "authors_code"): "eigenvalues only, authors' code convention",
+    ("post", "paper"): "eigenvalues and eigenvectors, paper's convention",
+    ("post", "authors_code"): "eigenvalues and eigenvectors, authors' code convention",
+    ("dense", "paper"): "direct space (weights and biases)",
+}
+# the same three numbers, by the strategy that trains each network
+PAPER_UNPRUNED_BY_STRATEGY = {
+    "pre": PAPER_UNPRUNED_ONE_HIDDEN["pre_not_retrained"],
+    "post": PAPER_UNPRUNED_ONE_HIDDEN["post"],
+    "dense": PAPER_UNPRUNED_ONE_HIDDEN["dense"],
+}
+
+
+def _variant_rows(records: Iterable[Mapping[str, Any]], fraction: float) -> pd.DataFrame:
+    """One row per record: strategy, convention, learning rate, and its accuracy (%) unpruned
+    and at ``fraction`` under its own ranking, without retraining."""
+    rows = []
+    for record in records:
+        spec = record["spec"]
+        ranking = "connectivity" if spec["strategy"] == "dense" else "eigenvalue"
+        accuracies = record["test_accuracy"][ranking]
+        index = int(np.argmin(np.abs(np.asarray(record["fractions"]) - fraction)))
+        rows.append({"strategy": spec["strategy"], "convention": spec["convention"],
+                     "learning_rate": spec["learning_rate"],
+                     "unpruned": 100 * accuracies[0], "pruned": 100 * accuracies[index]})
+    return pd.DataFrame(rows)
+
+
+def variant_means(records: Iterable[Mapping[str, Any]], fraction: float = PAPER_FRACTION
+                  ) -> pd.DataFrame:
+    """Mean unpruned accuracy and mean accuracy at ``fraction`` (own ranking, no retraining,
+    in %) per strategy, convention and learning rate."""
+    return _variant_rows(records, fraction).groupby(
+        ["strategy", "convention", "learning_rate"]
+    ).mean()
+
+
+def variant_findings(records: Iterable[Mapping[str, Any]], fraction: float = PAPER_FRACTION
+                     ) -> dict[str, str]:
+    """The best unpruned eigenvalue-only network of ``records`` (``lambda_best``, its setting
+    ``lambda_best_setting``, ``lambda_best_gap`` to the paper's) and the eigenvalues-and-
+    eigenvectors network at ``fraction`` in each convention (``post_<convention>_pruned``)."""
+    means = variant_means(records, fraction)
+    only = means.loc["pre"]["unpruned"]
+    (convention, rate), best = only.idxmax(), only.max()
+    names = {"paper": "the paper's convention", "authors_code": "the authors' code convention"}
+    out = {
+        "lambda_best": f"{best:.1f}",
+        "lambda_best_setting": f"{names[convention]} at learning rate {rate:g}",
+        "lambda_best_gap": f"{best - PAPER_UNPRUNED_BY_STRATEGY['pre']:+.1f}",
+    }
+    for (convention, _), row in means.loc["post"].iterrows():
+        out[f"post_{convention}_pruned"] = f"{row['pruned']:.1f}"
+    return out
+
+
+def variants_display(records: Iterable[Mapping[str, Any]], fraction: float = PAPER_FRACTION
+                     ) -> pd.DataFrame:
+    """Unpruned accuracy and accuracy at ``fraction`` (own ranking, no retraining) of every
+    trained network of ``records``, by strategy, convention and learning rate, beside the
+    paper's unpruned value (Fashion-MNIST, 784-500-10)."""
+    frame = _variant_rows(records, fraction)
+    frame["network trained"] = [
+        VARIANT_LABELS[(strategy, convention)]
+        for strategy, convention in zip(frame["strategy"], frame["convention"], strict=True)
+    ]
+    frame = frame.rename(columns={"learning_rate": "learning rate"})
+    grouped = frame.groupby(["network trained", "learning rate", "strategy"])
+
+    def pm(values: pd.Series) -> str:
+        return f"{values.mean():.1f}{PM}{(values.max() - values.min()) / 2:.1f}"
+
+    table = grouped.agg(unpruned=("unpruned", pm), pruned=("pruned", pm))
+    table["paper, unpruned"] = [
+        f"{PAPER_UNPRUNED_BY_STRATEGY[strategy]:.1f}" for *_, strategy in table.index
+    ]
+    table = table.droplevel("strategy")
+    return table.rename(columns={
+        "unpruned": "unpruned (%)", "pruned": f"{fraction:.0%} removed (%)",
+        "paper, unpruned": "paper, unpruned (%)",
+    })

@@ -1,0 +1,106 @@
+"""Pruning runs as a spec kind: validated, hashed with their kind, built per profile."""
+
+from __future__ import annotations
+
+import pytest
+
+from spectral_nb.experiments.protocol.spec import RunSpec, SpecError
+from spectral_nb.pruning.spec import PruningSpec
+from spectral_nb.pruning.study import PLANS, STUDIES, build
+
+
+def _spec(**changes):
+    base = dict(dataset="fashion_mnist", sizes=(784, 500, 10), hidden_activations=("relu",),
+                strategy="pre", fractions=(0.0, 0.5, 0.7), retrain_fractions=(0.0, 0.7),
+                convention="authors_code")
+    return PruningSpec(**{**base, **changes})
+
+
+def test_hash_is_stable_includes_the_kind_and_ignores_tags():
+    spec = _spec()
+    assert spec.hash == _spec(tags={"study": "x"}).hash
+    assert spec.hash != _spec(seed=1).hash != _spec(strategy="post").hash
+    assert PruningSpec.from_dict(spec.to_dict()) == spec
+    assert len(spec.hash) == 16 and int(spec.hash, 16) >= 0
+    # the kind is part of the identity: the hash is not that of the same fields without it
+    import hashlib
+    import json
+
+    identity = spec.to_dict()
+    identity.pop("tags")
+    plain = hashlib.sha256(
+        json.dumps(identity, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()[:16]
+    assert spec.hash != plain
+    # pinned: a change to the identity would orphan every stored record
+    assert _spec(fractions=(0.0, 0.5), retrain_fractions=()).hash == "6a0f2d855f165b83"
+
+
+def test_derived_runs():
+    spec = _spec()
+    base = spec.base_run()
+    assert isinstance(base, RunSpec) and base.regime == "train_lambda"
+    assert base.convention == "authors_code" and base.seed == spec.seed
+    retrain = spec.retrain_run((784, 150, 10))
+    assert retrain.regime == "train_lambda_phi" and retrain.sizes == (784, 150, 10)
+    assert _spec(strategy="dense", convention="paper").base_run().regime == "unconstrained"
+    assert _spec(strategy="dense", convention="paper").rankings == ("connectivity", "random")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"strategy": "later"}, "Unknown strategy"),
+        ({"sizes": (784, 10), "hidden_activations": ()}, "at least one hidden layer"),
+        ({"fractions": (0.0, 1.0)}, r"\[0, 1\)"),
+        ({"fractions": (0.5, 0.0)}, "increasing"),
+        ({"retrain_fractions": (0.6,)}, "members of fractions"),
+        ({"sizes": (784, 2, 10), "fractions": (0.0, 0.9), "retrain_fractions": ()},
+         "removes every node"),
+        ({"strategy": "dense"}, "no eigenvalue convention"),
+        ({"hidden_activations": ("swish",)}, "Unknown activations"),
+    ],
+)
+def test_bad_specs_say_what_to_fix(changes, message):
+    with pytest.raises(SpecError, match=message):
+        _spec(**changes)
+
+
+@pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
+def test_studies_per_profile(profile):
+    one = build("pruning_one_hidden", "mnist", profile)
+    strategies = [s.strategy for s in one.specs]
+    assert set(strategies) == {"post", "pre", "dense"}
+    assert len({s.hash for s in one.specs}) == len(one.specs)
+    for spec in one.specs:
+        assert spec.fractions[0] == 0.0
+        assert (spec.retrain_fractions[:1] == (0.0,)) == (spec.strategy == "pre")
+        assert spec.tags["network"] == "784-500-10"
+    deep = build("pruning_three_hidden", "fashion_mnist", profile)
+    assert {s.sizes for s in deep.specs} == {PLANS["pruning_three_hidden"].sizes}
+    assert all(s.retrain_fractions == (0.7,) for s in deep.specs)
+
+
+def test_paper_profile_is_the_papers_protocol():
+    one = build("pruning_one_hidden", "fashion_mnist", "paper")
+    assert sorted({s.seed for s in one.specs}) == [0, 1, 2, 3, 4]
+    spec = one.specs[0]
+    assert spec.sizes == (784, 500, 10) and spec.epochs == 20
+    assert spec.fractions[-1] == 0.95 and len(spec.fractions) == 20
+    with pytest.raises(ValueError, match="Unknown pruning study"):
+        build("pruning_other", "mnist", "paper")
+    with pytest.raises(ValueError, match="fashion_mnist only"):
+        build("pruning_three_hidden", "mnist", "paper")
+    assert set(STUDIES) == set(PLANS) and all(n.startswith("pruning_") for n in STUDIES)
+
+
+def test_registered_with_the_experiments_package():
+    from spectral_nb.experiments import catalog, kinds
+
+    study = catalog.build("pruning_variants", "fashion_mnist", "smoke")
+    assert "pruning_one_hidden" in catalog.names()
+    kind = kinds.kind_of(study.specs[0])
+    assert kind.name == "pruning" and kind.spec_class() is PruningSpec
+    record = {"kind": "pruning", "spec": study.specs[0].to_dict()}
+    assert kinds.spec_of_record(record) == study.specs[0]
+    assert kind.estimate_seconds(study.specs) > 0
