@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fake_records import REGIMES, fake_record, perceptron_records, sweep_records
+from fake_records import REGIMES, fake_record
 
 from spectral_nb.analysis import labels, records, text, weights
 from spectral_nb.analysis.summaries import point_summary, runs_frame
-
-
-@pytest.fixture(scope="module")
-def perceptron() -> list[dict]:
-    return perceptron_records()
-
-
-@pytest.fixture(scope="module")
-def sweeps() -> list[dict]:
-    return sweep_records()
 
 
 # --------------------------------------------------------------------------- labels and text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from fake_records import fake_record, perceptron_records, sweep_records
+from fake_records import fake_record
 
 from spectral_nb.analysis import sweeps as sw
 from spectral_nb.analysis import tables
@@ -13,16 +13,6 @@ from spectral_nb.analysis.labels import REGIME_ORDER, regime_label
 from spectral_nb.analysis.records import add_depth
 from spectral_nb.analysis.summaries import perceptron_table, point_summary, runs_frame, table1
 from spectral_nb.analysis.text import Note
-
-
-@pytest.fixture(scope="module")
-def perceptron() -> list[dict]:
-    return perceptron_records()
-
-
-@pytest.fixture(scope="module")
-def sweeps() -> list[dict]:
-    return sweep_records()
 
 
 def test_perceptron_display(perceptron):

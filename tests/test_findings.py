@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
-from fake_records import perceptron_records, sweep_records
 
 from spectral_nb.analysis import findings
 from spectral_nb.analysis.records import add_depth, overfitting_frame
 from spectral_nb.analysis.summaries import point_summary, runs_frame, table1
 from spectral_nb.analysis.sweeps import study_overview
 from spectral_nb.analysis.tables import ranking_agreement
-
-
-@pytest.fixture(scope="module")
-def perceptron() -> list[dict]:
-    return perceptron_records()
-
-
-@pytest.fixture(scope="module")
-def sweeps() -> list[dict]:
-    return sweep_records()
 
 
 def _study(records: list[dict], name: str) -> pd.DataFrame:

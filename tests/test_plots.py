@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pytest
-from fake_records import REGIMES, perceptron_records, sweep_records
+from fake_records import REGIMES
 
 from spectral_nb.analysis.labels import REGIME_ORDER, regime_label
 from spectral_nb.analysis.records import add_depth
@@ -12,16 +12,6 @@ from spectral_nb.analysis.summaries import perceptron_table, point_summary, runs
 from spectral_nb.analysis.sweeps import widest_per_depth
 from spectral_nb.plots import experiments as plots
 from spectral_nb.plots import gaps as gap_plots
-
-
-@pytest.fixture(scope="module")
-def perceptron() -> list[dict]:
-    return perceptron_records()
-
-
-@pytest.fixture(scope="module")
-def sweeps() -> list[dict]:
-    return sweep_records()
 
 
 @pytest.fixture(autouse=True)

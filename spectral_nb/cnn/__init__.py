@@ -14,31 +14,21 @@ Names are imported lazily, so reading CNN specs and records does not load Keras.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .._lazy import lazy_attributes
 
 _LAZY = {
-    "SpectralConv2D": "conv",
-    "spatial_to_spectral": "conv",
-    "spectral_to_spatial": "conv",
-    "dft2": "dft",
-    "idft2": "dft",
-    "spectral_pool": "dft",
-    "spectral_upsample": "dft",
-    "to_complex": "dft",
-    "SpectralPooling2D": "pooling",
-    "RandomizedResolution": "randomized",
-    "lowpass": "randomized",
+    "SpectralConv2D": ".conv",
+    "spatial_to_spectral": ".conv",
+    "spectral_to_spatial": ".conv",
+    "dft2": ".dft",
+    "idft2": ".dft",
+    "spectral_pool": ".dft",
+    "spectral_upsample": ".dft",
+    "to_complex": ".dft",
+    "SpectralPooling2D": ".pooling",
+    "RandomizedResolution": ".randomized",
+    "lowpass": ".randomized",
 }
 
 __all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

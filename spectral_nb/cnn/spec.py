@@ -11,13 +11,11 @@ that ask for the same run share its record.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..experiments.protocol.spec import DATASETS, SpecError
+from ..experiments.protocol.spec import DATASETS, SpecError, identity_hash, known_fields
 
 # Plain data, imported by the models too: reading specs and records loads neither Keras nor TF.
 POOLINGS: tuple[str, ...] = ("max", "spectral", "spectral+rr")
@@ -111,11 +109,7 @@ class CnnSpec:
         kind = data.pop("kind", cls.kind)
         if kind != cls.kind:
             raise SpecError(f"A {cls.__name__} has kind {cls.kind!r}, got {kind!r}.")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise SpecError(f"Unknown CNN spec fields {sorted(unknown)}; known: {sorted(known)}.")
-        return cls(**data)
+        return cls(**known_fields(cls, data, "CNN spec"))
 
     @property
     def hash(self) -> str:
@@ -123,8 +117,7 @@ class CnnSpec:
         identity = self.to_dict()
         identity.pop("tags")
         identity["kind"] = self.kind
-        text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return identity_hash(identity)
 
     def replace(self, **changes: Any) -> CnnSpec:
         return dataclasses.replace(self, **changes)

@@ -13,36 +13,26 @@ Names are imported lazily, so reading records (e.g. ``table1``) does not start T
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .._lazy import lazy_attributes
 
 _LAZY = {
-    "run_study": "runner",
-    "run_specs": "runner",
-    "study_records": "runner",
-    "resolve_profile": "catalog",
-    "REGIMES": "protocol.spec",
-    "RunSpec": "protocol.spec",
-    "SpecError": "protocol.spec",
-    "constrained_twin": "protocol.spec",
-    "ResultsStore": "store",
-    "default_root": "store",
-    "STUDIES": "protocol.studies",
-    "Study": "protocol.studies",
-    "build_study": "protocol.studies",
-    "PROBES": "protocol.probes",
-    "build_probe": "protocol.probes",
-    "get_probe": "protocol.probes",
+    "run_study": ".runner",
+    "run_specs": ".runner",
+    "study_records": ".runner",
+    "resolve_profile": ".catalog",
+    "REGIMES": ".protocol.spec",
+    "RunSpec": ".protocol.spec",
+    "SpecError": ".protocol.spec",
+    "constrained_twin": ".protocol.spec",
+    "ResultsStore": ".store",
+    "default_root": ".store",
+    "STUDIES": ".protocol.studies",
+    "Study": ".protocol.studies",
+    "build_study": ".protocol.studies",
+    "PROBES": ".protocol.probes",
+    "build_probe": ".protocol.probes",
+    "get_probe": ".protocol.probes",
 }
 
 __all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -27,8 +27,6 @@ fully connected :class:`~spectral_nb.experiments.protocol.spec.RunSpec` of the s
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -41,6 +39,8 @@ from ..experiments.protocol.spec import (
     INPUT_SIZE,
     RunSpec,
     SpecError,
+    identity_hash,
+    known_fields,
 )
 from .selection import removed_count
 
@@ -171,13 +171,7 @@ class PruningSpec:
         kind = data.pop("kind", cls.kind)
         if kind != cls.kind:
             raise SpecError(f"Not a pruning spec (kind {kind!r}); build it with its own kind.")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise SpecError(
-                f"Unknown pruning-spec fields {sorted(unknown)}; known: {sorted(known)}."
-            )
-        return cls(**data)
+        return cls(**known_fields(cls, data, "pruning-spec"))
 
     @property
     def hash(self) -> str:
@@ -185,8 +179,7 @@ class PruningSpec:
         identity = self.to_dict()
         identity.pop("tags")
         identity["kind"] = self.kind
-        text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return identity_hash(identity)
 
     def replace(self, **changes: Any) -> PruningSpec:
         return dataclasses.replace(self, **changes)

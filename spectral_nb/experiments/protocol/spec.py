@@ -33,6 +33,25 @@ class SpecError(ValueError):
     """A run specification that cannot be trained, with the reason and the fix."""
 
 
+def identity_hash(identity: dict[str, Any]) -> str:
+    """Stable 16-hex-digit hash of a spec's identity: SHA-256 of its compact, key-sorted JSON.
+
+    Every spec kind hashes through here, so a record's name never depends on the dict's order.
+    """
+    text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def known_fields(cls: type, data: dict[str, Any], what: str) -> dict[str, Any]:
+    """``data`` unchanged if every key is a field of the dataclass ``cls``, else a
+    :class:`SpecError` naming the unknown keys and the known ones (``what``: "run-spec")."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise SpecError(f"Unknown {what} fields {sorted(unknown)}; known: {sorted(known)}.")
+    return data
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One training run of a fully connected network on flattened 28 x 28 images.
@@ -164,19 +183,14 @@ class RunSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunSpec:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise SpecError(f"Unknown run-spec fields {sorted(unknown)}; known: {sorted(known)}.")
-        return cls(**data)
+        return cls(**known_fields(cls, data, "run-spec"))
 
     @property
     def hash(self) -> str:
         """Stable 16-hex-digit identity of everything that affects the result."""
         identity = self.to_dict()
         identity.pop("tags")
-        text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return identity_hash(identity)
 
     def replace(self, **changes: Any) -> RunSpec:
         return dataclasses.replace(self, **changes)
