@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spectral_nb.cnn import SpectralConv2D, models, studies, tables
+from spectral_nb.cnn import SpectralConv2D, models, speedups, studies, tables
 from spectral_nb.cnn.spec import CnnSpec
 from spectral_nb.experiments.protocol.spec import SpecError
 
@@ -145,7 +145,7 @@ def test_training_a_tiny_pair_gives_records_that_start_as_one_function() -> None
         assert 0.0 <= record["test_accuracy"] <= 1.0
         assert record["tensorflow"] and record["keras"]
     assert spatial["curve"]["loss"][0] == pytest.approx(spectral["curve"]["loss"][0], rel=1e-5)
-    summary, curves = tables.optimisation_frames([spatial, spectral])
+    summary, curves = speedups.optimisation_frames([spatial, spectral])
     assert len(summary) == 1 and set(curves["parametrisation"]) == {"spatial", "spectral"}
 
 
@@ -153,12 +153,12 @@ def test_training_a_tiny_pair_gives_records_that_start_as_one_function() -> None
 
 
 def test_time_to_loss_interpolates_and_reports_nan() -> None:
-    curve = tables.Curve(np.array([0.0, 1.0, 2.0]), np.array([0.0, 10.0, 20.0]),
+    curve = speedups.Curve(np.array([0.0, 1.0, 2.0]), np.array([0.0, 10.0, 20.0]),
                          np.array([2.0, 1.0, 0.5]))
-    assert tables.time_to_loss(curve, 0.75) == pytest.approx(1.5)
-    assert tables.time_to_loss(curve, 0.75, "seconds") == pytest.approx(15.0)
-    assert tables.time_to_loss(curve, 3.0) == 0.0
-    assert np.isnan(tables.time_to_loss(curve, 0.1))
+    assert speedups.time_to_loss(curve, 0.75) == pytest.approx(1.5)
+    assert speedups.time_to_loss(curve, 0.75, "seconds") == pytest.approx(15.0)
+    assert speedups.time_to_loss(curve, 3.0) == 0.0
+    assert np.isnan(speedups.time_to_loss(curve, 0.1))
 
 
 def test_summaries_findings_and_verdicts() -> None:
@@ -174,14 +174,14 @@ def test_summaries_findings_and_verdicts() -> None:
             "spectral_s_per_epoch": [1.1] * 4,
         }
     )
-    table = tables.speedup_table(runs)
+    table = speedups.speedup_table(runs)
     assert table.loc["3x3", "speedup_epochs"] == pytest.approx(np.sqrt(3.0))
     assert table.loc["5x5", "reached"] == "1/2"
-    verdict = tables.speedup_verdict(table)
+    verdict = speedups.speedup_verdict(table)
     assert "3x3 filters: a speed-up, smaller than the paper's" in verdict
     assert "5x5 filters: a speed-up as large as the paper's" in verdict
-    assert list(tables.speedup_display(table).columns)[0] == "reached target"
-    assert len(tables.runs_display(runs).columns) == 6
+    assert list(speedups.speedup_display(table).columns)[0] == "reached target"
+    assert len(speedups.runs_display(runs).columns) == 6
     clf = pd.DataFrame(
         {
             "dataset": ["d"] * 6, "pooling": ["max", "max", "spectral", "spectral",
@@ -203,8 +203,8 @@ def test_summaries_findings_and_verdicts() -> None:
 
 
 def test_displays_name_datasets_and_words_replace_missing_numbers() -> None:
-    assert tables.number_or_not_measured(float("nan")) == tables.NOT_MEASURED
-    assert tables.number_or_not_measured(2.345) == "2.35"
+    assert speedups.number_or_not_measured(float("nan")) == speedups.NOT_MEASURED
+    assert speedups.number_or_not_measured(2.345) == "2.35"
     frame = studies.information_preservation(RNG.random((2, 12, 12)), "fashion_mnist",
                                              (1 / 16, 1 / 4, 1.0), (2, 4))
     shown = tables.information_display(frame)
@@ -232,7 +232,7 @@ def test_records_are_trained_once_stored_and_read_back(tmp_path, monkeypatch) ->
     assert {r["study"] for r in clf} == {"cnn_classification"}
     assert {r["spec"]["tags"]["study"] for r in opt} == {"cnn_optimisation"}
     assert len(tables.classification_frame(clf)) == 3
-    summary, _ = tables.optimisation_frames(opt)
+    summary, _ = speedups.optimisation_frames(opt)
     assert list(summary["kernel_size"]) == ["3x3", "5x5"]
     again = studies.records("cnn_classification", "smoke")  # read back, nothing trained
     assert [r["spec_hash"] for r in again] == [r["spec_hash"] for r in clf]

@@ -7,7 +7,8 @@ and convolutions parametrised by the DFT of their filters.
 The book's CNN chapter is built from the other modules: :mod:`.models` (the small CNN),
 :mod:`.spec` and :mod:`.training` (its runs, recorded like every other run of the book),
 :mod:`.studies` (which runs each study asks for, and the information-preservation
-measurement), :mod:`.tables` (records to tables and findings) and :mod:`.plots`.
+measurement), :mod:`.tables` (records to tables and findings), :mod:`.speedups`
+(the optimisation study's speed-ups) and :mod:`.plots`.
 
 Names are imported lazily, so reading CNN specs and records does not load Keras.
 """

@@ -27,7 +27,7 @@ import numpy as np
 from ..experiments.engine.tensors import PIXEL_SCALE
 from .models import build_cnn, copy_weights
 from .spec import CnnSpec
-from .tables import Curve
+from .speedups import Curve
 
 EVAL_BATCH = 500
 
