@@ -54,15 +54,21 @@ def resolve_initializer(value: Any, weight_name: str) -> keras.initializers.Init
     )
 
 
-def initial_value(initializer: Any, shape: Sequence[int], weight_name: str) -> Any:
-    """Draw an initial value and check its shape, so a wrong initializer fails at build time."""
+def initial_value(
+    initializer: Any, shape: Sequence[int], weight_name: str, dtype: Any = None
+) -> Any:
+    """Draw an initial value and check its shape, so a wrong initializer fails at build time.
+
+    The value is always drawn in float32, so a seeded layer starts from the same numbers
+    whatever its dtype, and then cast to ``dtype`` (the weight's dtype; float32 if ``None``).
+    """
     value = initializer(tuple(shape), dtype="float32")
     got = tuple(keras.ops.shape(value))
     if got != tuple(shape):
         raise ValueError(
             f"Initializer for '{weight_name}' produced shape {got}, expected {tuple(shape)}."
         )
-    return value
+    return keras.ops.cast(value, dtype or "float32")
 
 
 def check_2d_input(layer_name: str, input_shape: Sequence[int | None]) -> int:

@@ -86,7 +86,8 @@ class ConstrainedDense(DirectKernelDense):
         flat = choose_trainable_entries(n_in, self.units, self.trainable_count, self.seed)
         base = initial_value(self.kernel_initializer, (n_in, self.units), "kernel")
         self.base_kernel = self.add_weight(
-            name="base_kernel", shape=(n_in, self.units), initializer=lambda *a, **k: base,
+            name="base_kernel", shape=(n_in, self.units),
+            initializer=lambda shape, dtype=None: ops.cast(base, dtype or "float32"),
             trainable=False,
         )
         self.entry_indices = self.add_weight(
@@ -98,13 +99,16 @@ class ConstrainedDense(DirectKernelDense):
         start = ops.reshape(base, (-1,))
         self.trainable_values = self.add_weight(
             name="trainable_values", shape=(self.trainable_count,),
-            initializer=lambda *a, **k: ops.take(start, flat), trainable=True,
+            initializer=lambda shape, dtype=None: ops.cast(
+                ops.take(start, flat), dtype or "float32"
+            ),
+            trainable=True,
         )
         self.bias = (
             self.add_weight(
                 name="bias", shape=(self.units,),
                 initializer=lambda shape, dtype=None: initial_value(
-                    self.bias_initializer, shape, "bias"
+                    self.bias_initializer, shape, "bias", dtype
                 ),
                 trainable=False,
             )

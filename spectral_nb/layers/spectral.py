@@ -122,7 +122,7 @@ class Spectral(DirectKernelDense):
             return self.add_weight(
                 name=name,
                 shape=shape,
-                initializer=lambda shape, dtype=None: initial_value(init, shape, name),
+                initializer=lambda shape, dtype=None: initial_value(init, shape, name, dtype),
                 trainable=trainable,
             )
 

@@ -116,3 +116,24 @@ def test_retract_fuses_the_linear_runs() -> None:
     np.testing.assert_allclose(numpy(retracted(x)), numpy(model(x)), rtol=1e-4, atol=1e-5)
     with pytest.raises(TypeError, match="Dropout"):
         retract(keras.Sequential([keras.Input((30,)), Spectral(5), keras.layers.Dropout(0.5)]))
+
+
+def test_float64_layers_start_from_the_float32_draws() -> None:
+    """A layer of dtype float64 builds float64 weights holding the same seeded numbers."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            pytest.skip("JAX has no float64 unless JAX_ENABLE_X64 is set")
+    x = RNG.normal(size=(3, 6))
+    for make in (
+        lambda dtype: Spectral(4, seed=5, use_bias=True, dtype=dtype),
+        lambda dtype: ConstrainedDense(4, trainable_count=7, seed=5, dtype=dtype),
+    ):
+        single, double = make("float32"), make("float64")
+        out32, out64 = numpy(single(x.astype("float32"))), numpy(double(x))
+        assert out64.dtype == np.float64
+        assert {w.dtype for w in double.weights if w.dtype != "int32"} == {"float64"}
+        for w32, w64 in zip(single.weights, double.weights, strict=True):
+            np.testing.assert_array_equal(numpy(w64), numpy(w32).astype(numpy(w64).dtype))
+        np.testing.assert_allclose(out64, out32, rtol=1e-5, atol=1e-6)
