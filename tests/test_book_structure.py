@@ -262,6 +262,14 @@ def test_browser_check_reads_rendered_math():
     assert browser_check.page_problems("p.html", "<html></html>", "", []) == [
         "p.html: the page did not finish loading (no probe report)"
     ]
+    wide = json.dumps({"images": [], "mathjax": None, "errors": [],
+                       "wide_tables": [{"table": "runs", "width": 900, "column": 700}]})
+    dom = f'<html><body><script type="application/json" id="{browser_check.PROBE_ID}">{wide}'
+    problems = browser_check.page_problems("w.html", dom + "</script></body></html>", "", [])
+    assert problems == [
+        "w.html: a table runs off the text column (900 px wide, the column 700 px): 'runs'; "
+        "drop columns or say shared facts in prose"
+    ]
 
 
 def test_browser_check_static_links(tmp_path):

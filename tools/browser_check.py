@@ -12,6 +12,7 @@ loaded by Debian's ``chromium --headless`` (``--dump-dom`` and ``--screenshot``)
 * the page loads and reports back: a probe script, added to each page as it is served, waits
   for MathJax and the images and writes what it found into the DOM;
 * every ``<img>`` decodes (``naturalWidth > 0``) and no request for a local file fails (404);
+* every table fits the text column at the screenshots' width (none runs off to the right);
 * math is rendered: every element Sphinx marks as math holds MathJax output, MathJax shows no
   error, and no raw TeX (``$$``, ``\\(``, ``\\[``, ``\\begin{``, ``$..\\cmd..$``) is left in
   the prose;
@@ -81,7 +82,16 @@ PROBE = """<script>window.addEventListener("load", function () {
     .then(function () {
       var out = document.createElement("script");
       out.type = "application/json"; out.id = "@ID@";
+      var column = document.querySelector("article") || document.body;
+      var right = column.getBoundingClientRect().right + 2;
+      var wide = Array.prototype.filter.call(column.querySelectorAll("table"), function (t) {
+        return t.getBoundingClientRect().right > right; }).map(function (t) {
+        var head = t.querySelector("caption, th, td");
+        return {table: head ? head.textContent.trim().slice(0, 60) : "",
+                width: Math.round(t.getBoundingClientRect().width),
+                column: Math.round(column.getBoundingClientRect().width)}; });
       out.textContent = JSON.stringify({
+        wide_tables: wide,
         images: images.map(state),
         mathjax: (mj && mj.version) || null,
         errors: Array.prototype.map.call(document.querySelectorAll("mjx-merror"),
@@ -185,6 +195,11 @@ def page_problems(rel: str, dom: str, error: str, failures: list[str]) -> list[s
         return [*found, f"{rel}: the page did not finish loading (no probe report)"]
     found += [f"{rel}: image failed to load: {i['src']}" for i in probe["images"] if not i["ok"]]
     found += [f"{rel}: MathJax error: {e}" for e in probe["errors"]]
+    found += [
+        f"{rel}: a table runs off the text column ({t['width']} px wide, the column "
+        f"{t['column']} px): {t['table']!r}; drop columns or say shared facts in prose"
+        for t in probe.get("wide_tables", [])
+    ]
     if page["unrendered"]:
         why = "" if probe["mathjax"] else " (MathJax did not load)"
         found.append(
