@@ -15,7 +15,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..experiments.protocol.spec import DATASETS, SpecError, identity_hash, known_fields
+from ..experiments.protocol.spec import DATASETS, SpecError, SpecIdentity
 
 # Plain data, imported by the models too: reading specs and records loads neither Keras nor TF.
 POOLINGS: tuple[str, ...] = ("max", "spectral", "spectral+rr")
@@ -35,7 +35,7 @@ def rr_fractions(n_layers: int, alpha: float = RR_ALPHA, beta: float = RR_BETA) 
 
 
 @dataclass(frozen=True)
-class CnnSpec:
+class CnnSpec(SpecIdentity):
     """One training run of the chapter's small CNN on 28 x 28 grey-scale images.
 
     Parameters
@@ -68,6 +68,7 @@ class CnnSpec:
     """
 
     kind: ClassVar[str] = "cnn"
+    fields_name: ClassVar[str] = "CNN spec"
 
     dataset: str
     pooling: str = "max"
@@ -101,26 +102,6 @@ class CnnSpec:
         data = dataclasses.asdict(self)
         data["filters"] = list(self.filters)
         return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CnnSpec:
-        """The spec of :meth:`to_dict`'s output (a ``kind`` key, if present, must match)."""
-        data = dict(data)
-        kind = data.pop("kind", cls.kind)
-        if kind != cls.kind:
-            raise SpecError(f"A {cls.__name__} has kind {cls.kind!r}, got {kind!r}.")
-        return cls(**known_fields(cls, data, "CNN spec"))
-
-    @property
-    def hash(self) -> str:
-        """Stable 16-hex-digit identity: the kind and every field that affects the result."""
-        identity = self.to_dict()
-        identity.pop("tags")
-        identity["kind"] = self.kind
-        return identity_hash(identity)
-
-    def replace(self, **changes: Any) -> CnnSpec:
-        return dataclasses.replace(self, **changes)
 
 
 def _validate(spec: CnnSpec) -> None:

@@ -39,8 +39,7 @@ from ..experiments.protocol.spec import (
     INPUT_SIZE,
     RunSpec,
     SpecError,
-    identity_hash,
-    known_fields,
+    SpecIdentity,
 )
 from .selection import removed_count
 
@@ -76,7 +75,7 @@ SECONDS_PER_EVALUATION = 0.15
 
 
 @dataclass(frozen=True)
-class PruningSpec:
+class PruningSpec(SpecIdentity):
     """Train one network with a pruning strategy; prune it at every fraction.
 
     Parameters
@@ -108,6 +107,7 @@ class PruningSpec:
     """
 
     kind: ClassVar[str] = "pruning"
+    fields_name: ClassVar[str] = "pruning-spec"
 
     dataset: str
     sizes: tuple[int, ...]
@@ -164,25 +164,6 @@ class PruningSpec:
         for name in ("sizes", "hidden_activations", "fractions", "retrain_fractions"):
             data[name] = list(data[name])
         return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PruningSpec:
-        data = dict(data)
-        kind = data.pop("kind", cls.kind)
-        if kind != cls.kind:
-            raise SpecError(f"Not a pruning spec (kind {kind!r}); build it with its own kind.")
-        return cls(**known_fields(cls, data, "pruning-spec"))
-
-    @property
-    def hash(self) -> str:
-        """Stable 16-hex-digit identity, ``kind`` included, tags excluded."""
-        identity = self.to_dict()
-        identity.pop("tags")
-        identity["kind"] = self.kind
-        return identity_hash(identity)
-
-    def replace(self, **changes: Any) -> PruningSpec:
-        return dataclasses.replace(self, **changes)
 
 
 def group_key(spec: PruningSpec) -> Hashable:

@@ -34,26 +34,59 @@ class SpecError(ValueError):
 
 
 def identity_hash(identity: dict[str, Any]) -> str:
-    """Stable 16-hex-digit hash of a spec's identity: SHA-256 of its compact, key-sorted JSON.
-
-    Every spec kind hashes through here, so a record's name never depends on the dict's order.
-    """
+    """Stable 16-hex-digit hash of a spec's identity: SHA-256 of its compact, key-sorted JSON."""
     text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def known_fields(cls: type, data: dict[str, Any], what: str) -> dict[str, Any]:
-    """``data`` unchanged if every key is a field of the dataclass ``cls``, else a
-    :class:`SpecError` naming the unknown keys and the known ones (``what``: "run-spec")."""
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(data) - known
-    if unknown:
-        raise SpecError(f"Unknown {what} fields {sorted(unknown)}; known: {sorted(known)}.")
-    return data
+class SpecIdentity:
+    """Identity shared by the frozen spec dataclasses of every run kind.
+
+    A subclass defines ``kind``, ``to_dict()`` (every field, tags included, as JSON-ready
+    values) and ``fields_name`` (how errors name it). ``hash`` covers everything but the tags,
+    plus the kind when ``kind_in_hash`` (the ``fc`` specs predate kinds and keep their hashes).
+    """
+
+    kind: ClassVar[str]
+    fields_name: ClassVar[str]
+    kind_in_hash: ClassVar[bool] = True
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        """The spec of :meth:`to_dict`'s output (a ``kind`` key, if present, must match)."""
+        data = dict(data)
+        kind = data.pop("kind", cls.kind)
+        if kind != cls.kind:
+            raise SpecError(
+                f"A {cls.__name__} has kind {cls.kind!r}, got {kind!r}; read it with the spec "
+                "type of its own kind (spectral_nb.experiments.kinds)."
+            )
+        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = set(data) - known
+        if unknown:
+            raise SpecError(
+                f"Unknown {cls.fields_name} fields {sorted(unknown)}; known: {sorted(known)}."
+            )
+        return cls(**data)
+
+    @property
+    def hash(self) -> str:
+        """Stable 16-hex-digit identity of everything that affects the result."""
+        identity = self.to_dict()
+        identity.pop("tags")
+        if self.kind_in_hash:
+            identity["kind"] = self.kind
+        return identity_hash(identity)
+
+    def replace(self, **changes: Any) -> Any:
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
 
 @dataclass(frozen=True)
-class RunSpec:
+class RunSpec(SpecIdentity):
     """One training run of a fully connected network on flattened 28 x 28 images.
 
     Parameters
@@ -92,6 +125,8 @@ class RunSpec:
     """
 
     kind: ClassVar[str] = "fc"  # see spectral_nb.experiments.kinds; not part of the hash
+    fields_name: ClassVar[str] = "run-spec"
+    kind_in_hash: ClassVar[bool] = False
 
     dataset: str
     sizes: tuple[int, ...]
@@ -181,19 +216,6 @@ class RunSpec:
                 del data[name]
         return data
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunSpec:
-        return cls(**known_fields(cls, data, "run-spec"))
-
-    @property
-    def hash(self) -> str:
-        """Stable 16-hex-digit identity of everything that affects the result."""
-        identity = self.to_dict()
-        identity.pop("tags")
-        return identity_hash(identity)
-
-    def replace(self, **changes: Any) -> RunSpec:
-        return dataclasses.replace(self, **changes)
 
 
 def constrained_twin(spectral: RunSpec) -> RunSpec:
