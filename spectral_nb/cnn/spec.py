@@ -15,7 +15,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..experiments.protocol.spec import DATASETS, SpecError, SpecIdentity
+from ..experiments.protocol.spec import DATASETS, SpecIdentity, need
 
 # Plain data, imported by the models too: reading specs and records loads neither Keras nor TF.
 POOLINGS: tuple[str, ...] = ("max", "spectral", "spectral+rr")
@@ -105,10 +105,6 @@ class CnnSpec(SpecIdentity):
 
 
 def _validate(spec: CnnSpec) -> None:
-    def need(condition: bool, message: str) -> None:
-        if not condition:
-            raise SpecError(message)
-
     def positive_int(value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 

@@ -38,8 +38,8 @@ from ..experiments.protocol.spec import (
     HIDDEN_ACTIVATIONS,
     INPUT_SIZE,
     RunSpec,
-    SpecError,
     SpecIdentity,
+    need,
 )
 from .selection import removed_count
 
@@ -189,10 +189,6 @@ def estimate_seconds(specs: Sequence[PruningSpec]) -> float:
 
 
 def _validate(spec: PruningSpec) -> None:
-    def need(condition: bool, message: str) -> None:
-        if not condition:
-            raise SpecError(message)
-
     need(spec.dataset in DATASETS, f"Unknown dataset {spec.dataset!r}; choose from {DATASETS}.")
     need(
         spec.strategy in STRATEGIES,

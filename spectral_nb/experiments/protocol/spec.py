@@ -39,6 +39,12 @@ def identity_hash(identity: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def need(condition: bool, message: str) -> None:
+    """A :class:`SpecError` with ``message`` (the problem and its fix) unless ``condition``."""
+    if not condition:
+        raise SpecError(message)
+
+
 class SpecIdentity:
     """Identity shared by the frozen spec dataclasses of every run kind.
 
@@ -237,10 +243,6 @@ def constrained_twin(spectral: RunSpec) -> RunSpec:
 
 
 def _validate(spec: RunSpec) -> None:
-    def need(condition: bool, message: str) -> None:
-        if not condition:
-            raise SpecError(message)
-
     need(spec.dataset in DATASETS, f"Unknown dataset {spec.dataset!r}; choose from {DATASETS}.")
     need(spec.regime in REGIMES, f"Unknown regime {spec.regime!r}; choose from {REGIMES}.")
     need(
