@@ -123,15 +123,11 @@ def project(profile: str, steps: int = 50) -> pd.DataFrame:
     """
     import tensorflow as tf
 
-    from ..experiments.catalog import build
-    from .studies import chapter_studies
+    from .spec import image_passes
+    from .studies import distinct_specs
     from .training import build_model, evaluator, training_step
 
-    specs = {
-        spec.hash: spec
-        for name, dataset in chapter_studies(profile)
-        for spec in build(name, dataset, profile).specs
-    }.values()
+    specs = distinct_specs(profile)
     variants: dict[tuple, list] = {}
     for spec in specs:
         key = (spec.pooling, spec.parametrisation, spec.kernel_size, spec.filters,
@@ -159,10 +155,8 @@ def project(profile: str, steps: int = 50) -> pd.DataFrame:
         per_image = (time.perf_counter() - tic) / len(images)
         seconds = 0.0
         for spec in group:
-            train = spec.train_size or 60000
-            evals = spec.epochs * spec.evals_per_epoch + 1
-            seconds += spec.epochs * (train // spec.batch_size) * per_step
-            seconds += per_image * (evals * min(spec.eval_size, train) + (spec.test_size or 10000))
+            train, evaluated = image_passes(spec)
+            seconds += spec.epochs * (train // spec.batch_size) * per_step + evaluated * per_image
         rows.append({
             "pooling": pooling, "filters": f"{param} {k}x{k} {'-'.join(map(str, filters))}",
             "runs": len(group), "ms_per_step": 1000 * per_step,

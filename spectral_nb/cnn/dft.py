@@ -147,19 +147,24 @@ def _to_nhwc(x: Any) -> Any:
 
 
 def _fft2_nchw(re: Any, im: Any) -> Pair:
-    """Orthonormal DFT over the last two axes of a pair (static sizes)."""
-    m, n = int(re.shape[-2]), int(re.shape[-1])
-    out_re, out_im = ops.fft2((re, im))
-    scale = float(1.0 / np.sqrt(m * n))
-    return out_re * scale, out_im * scale
+    """Orthonormal DFT over the last two axes of a pair (static sizes), in the pair's dtype."""
+    return _orthonormal(ops.fft2, re, im, lambda m, n: 1.0 / np.sqrt(m * n))
 
 
 def _ifft2_nchw(re: Any, im: Any) -> Pair:
     """Orthonormal inverse DFT over the last two axes of a pair (static sizes)."""
+    return _orthonormal(ops.ifft2, re, im, lambda m, n: np.sqrt(m * n))
+
+
+def _orthonormal(transform: Any, re: Any, im: Any, scale: Any) -> Pair:
+    """``transform`` of the pair times ``scale(m, n)``; half precision runs in float32 (no
+    backend has a half-precision complex type) and comes back in its own dtype."""
     m, n = int(re.shape[-2]), int(re.shape[-1])
-    out_re, out_im = ops.ifft2((re, im))
-    scale = float(np.sqrt(m * n))
-    return out_re * scale, out_im * scale
+    dtype = _dtype(re)
+    work = _FFT_DTYPES.get(dtype, dtype)
+    out_re, out_im = transform((ops.cast(re, work), ops.cast(im, work)))
+    factor = float(scale(m, n))
+    return ops.cast(out_re * factor, dtype), ops.cast(out_im * factor, dtype)
 
 
 def _spectrum_nchw(x: Any) -> tuple[Pair, str]:

@@ -9,6 +9,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from ..analysis.labels import DATASET_LABELS
+
 METHOD_STYLE = {
     "spectral": {"color": "C0", "marker": "o", "label": "spectral pooling"},
     "average": {"color": "C2", "marker": "s", "label": "average pooling"},
@@ -18,7 +20,6 @@ DATASET_TITLE = {
     "natural": "natural images (scikit-image samples)",
     "fashion_mnist": "Fashion-MNIST test images",
 }
-DATASET_NAME = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
 
 
 def plot_information_preservation(frame: pd.DataFrame) -> Figure:
@@ -86,7 +87,7 @@ def plot_classification(frame: pd.DataFrame) -> Figure:
         ax.set_ylim(max(0.0, low - 0.05), min(1.0, sub["test_accuracy"].max() + 0.02))
         ax.set_xlabel("pooling")
         ax.set_ylabel("test accuracy")
-        ax.set_title(DATASET_NAME.get(dataset, dataset))
+        ax.set_title(DATASET_LABELS.get(dataset, dataset))
     fig.tight_layout()
     return fig
 

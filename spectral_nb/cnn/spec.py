@@ -15,6 +15,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ..data.registry import TEST_IMAGES, TRAIN_IMAGES
 from ..experiments.protocol.spec import DATASETS, SpecIdentity, need
 
 # Plain data, imported by the models too: reading specs and records loads neither Keras nor TF.
@@ -23,7 +24,6 @@ PARAMETRISATIONS: tuple[str, ...] = ("spatial", "spectral")
 IMPLEMENTATIONS: tuple[str, ...] = ("matrix", "fft")
 #: The paper's randomised-resolution schedule: c_m = alpha + (m / M)(beta - alpha).
 RR_ALPHA, RR_BETA = 0.30, 0.15
-FULL_TRAIN_IMAGES, FULL_TEST_IMAGES = 60000, 10000
 # Rough costs on a 2-core CPU, fitted to `python -m spectral_nb.cnn.bench --project paper`.
 SECONDS_PER_IMAGE_MAC = 3e-11
 SECONDS_PER_IMAGE = 2.5e-4
@@ -159,12 +159,18 @@ def estimate_seconds(specs: Sequence[CnnSpec]) -> float:
     """
     total = 0.0
     for spec in specs:
-        train = spec.train_size or FULL_TRAIN_IMAGES
-        evaluated = (spec.epochs * spec.evals_per_epoch + 1) * min(spec.eval_size, train)
-        evaluated += spec.test_size or FULL_TEST_IMAGES
+        train, evaluated = image_passes(spec)
         images = spec.epochs * train + evaluated / 3
         total += SECONDS_PER_IMAGE_MAC * images * conv_macs(spec) + SECONDS_PER_IMAGE * images
     return total
+
+
+def image_passes(spec: CnnSpec) -> tuple[int, int]:
+    """``(train, evaluated)``: training images of one epoch, and images a run evaluates (the
+    loss-curve points on ``eval_size`` training images, then the test set)."""
+    train = spec.train_size or TRAIN_IMAGES
+    evaluated = (spec.epochs * spec.evals_per_epoch + 1) * min(spec.eval_size, train)
+    return train, evaluated + (spec.test_size or TEST_IMAGES)
 
 
 def conv_macs(spec: CnnSpec) -> int:

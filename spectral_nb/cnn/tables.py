@@ -15,14 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.labels import DATASET_LABELS
 from .speedups import PAPER_SPEEDUPS, paper_span, speedup_claim
 
 #: The paper's CIFAR test errors without augmentation (spectral pooling + randomised resolution).
 PAPER_CIFAR_ERRORS = "CIFAR-10 8.6 %, CIFAR-100 31.6 % test error"
 #: How the pages name the datasets and image sets.
-DATASET_NAMES: dict[str, str] = {
-    "fashion_mnist": "Fashion-MNIST", "mnist": "MNIST", "natural": "natural images",
-}
+DATASET_NAMES: dict[str, str] = {**DATASET_LABELS, "natural": "natural images"}
 
 
 def _named(frame: pd.DataFrame) -> pd.DataFrame:

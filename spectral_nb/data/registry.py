@@ -18,6 +18,8 @@ from types import MappingProxyType
 from .errors import UnknownDatasetError
 
 ARRAY_KEYS: tuple[str, ...] = ("x_train", "y_train", "x_test", "y_test")
+#: Both datasets: 60,000 training and 10,000 test images of 28 x 28 pixels.
+TRAIN_IMAGES, TEST_IMAGES = 60_000, 10_000
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,10 @@ class DatasetSpec:
 
 _SHAPES = MappingProxyType(
     {
-        "x_train": (60000, 28, 28),
-        "y_train": (60000,),
-        "x_test": (10000, 28, 28),
-        "y_test": (10000,),
+        "x_train": (TRAIN_IMAGES, 28, 28),
+        "y_train": (TRAIN_IMAGES,),
+        "x_test": (TEST_IMAGES, 28, 28),
+        "y_test": (TEST_IMAGES,),
     }
 )
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data.registry import TRAIN_IMAGES
 from ..operators import spectral_kernel
 from .protocol.spec import RunSpec
 from .provenance import provenance
@@ -23,7 +24,6 @@ HISTOGRAM_BINS = 60
 # paper-profile records; runs of small networks pay a per-step overhead on top.
 SECONDS_PER_WEIGHT_EXAMPLE = 2.4e-11
 SECONDS_PER_STEP = 1e-3
-FULL_TRAIN_SIZE = 60_000
 
 
 def group_key(spec: RunSpec) -> Hashable:
@@ -37,7 +37,7 @@ def estimate_seconds(specs: Sequence[RunSpec]) -> float:
     """A rough training time for ``specs`` on a CPU like the one the records were made on."""
     total = 0.0
     for spec in specs:
-        examples = spec.train_size or FULL_TRAIN_SIZE
+        examples = spec.train_size or TRAIN_IMAGES
         weights = sum(a * b for a, b in zip(spec.sizes[:-1], spec.sizes[1:], strict=True))
         steps = -(-examples // spec.batch_size) * spec.epochs
         total += SECONDS_PER_WEIGHT_EXAMPLE * weights * examples * spec.epochs

@@ -81,17 +81,6 @@ class Chain:
     def output_layer(self) -> keras.layers.Layer:
         return self.dense_layers[-1]
 
-    def reader(self, producer: keras.layers.Layer) -> keras.layers.Layer:
-        """The dense-like layer that reads the nodes ``producer`` makes."""
-        dense = self.dense_layers
-        for k, layer in enumerate(dense[:-1]):
-            if layer is producer:
-                return dense[k + 1]
-        raise PruningError(
-            f"Layer '{producer.name}' produces no hidden nodes of this model; hidden layers: "
-            f"{[layer.name for layer in self.hidden]}."
-        )
-
 
 def activation_name(layer: keras.layers.Layer) -> str | None:
     """The serialised name of a layer's activation (``None`` if it has none or no name)."""

@@ -18,10 +18,9 @@ from ..data import load
 from ..layers import Spectral
 from ..profiles import PRUNING_SETTINGS, settings
 from .search import Split, validation_split
+from .study import BATCH_SIZE, LEARNING_RATE
 
 VALIDATION_FRACTION = 0.1
-LEARNING_RATE = 0.01
-BATCH_SIZE = 300
 
 
 @dataclass(frozen=True)

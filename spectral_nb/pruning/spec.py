@@ -214,7 +214,11 @@ def _validate(spec: PruningSpec) -> None:
         spec.strategy != "dense" or spec.convention == "paper",
         "The dense strategy has no eigenvalue convention; leave convention='paper'.",
     )
-    need(bool(spec.fractions), "fractions must list at least one fraction (0.0: unpruned).")
+    need(
+        bool(spec.fractions) and spec.fractions[0] == 0.0,
+        f"fractions must start at 0.0, the unpruned network every pruned one is compared "
+        f"with, got {spec.fractions}.",
+    )
     need(
         all(0.0 <= f < 1.0 for f in spec.fractions),
         f"Every fraction must lie in [0, 1), got {spec.fractions}.",

@@ -19,6 +19,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..data.registry import TEST_IMAGES, TRAIN_IMAGES
+from .spec import RANKINGS
+
 
 class Curve(NamedTuple):
     """One accuracy-against-fraction curve: a strategy, a ranking, retrained or not."""
@@ -229,8 +232,8 @@ def record_description(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "seeds": len({s["seed"] for s in specs}),
         "epochs": sorted({s["epochs"] for s in specs}),
         "retrain_epochs": sorted({s["retrain_epochs"] for s in specs}),
-        "train_examples": _size(specs, "train_size", 60_000),
-        "test_examples": _size(specs, "test_size", 10_000),
+        "train_examples": _size(specs, "train_size", TRAIN_IMAGES),
+        "test_examples": _size(specs, "test_size", TEST_IMAGES),
         "devices": ", ".join(sorted({str(r.get("device", "unknown")) for r in records})),
         "wall_time_h": sum(float(r.get("wall_time_s", 0.0)) for r in records) / 3600,
     }
@@ -313,7 +316,7 @@ def _variant_rows(records: Iterable[Mapping[str, Any]], fraction: float) -> pd.D
     rows = []
     for record in records:
         spec = record["spec"]
-        ranking = "connectivity" if spec["strategy"] == "dense" else "eigenvalue"
+        ranking = RANKINGS[spec["strategy"]][0]  # the strategy's own ranking
         accuracies = record["test_accuracy"][ranking]
         index = int(np.argmin(np.abs(np.asarray(record["fractions"]) - fraction)))
         rows.append({"strategy": spec["strategy"], "convention": spec["convention"],

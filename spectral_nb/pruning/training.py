@@ -31,6 +31,7 @@ from ..experiments.engine.tensors import Dataset, load_dataset
 from ..experiments.engine.trainer import RunResult, train_runs
 from ..experiments.provenance import provenance
 from ..layers import ScaledTanh, Spectral
+from .chain import model_chain
 from .scores import layer_parameters, node_scores
 from .search import accuracy
 from .spec import PRUNE_ARGUMENTS, RANDOM_SEED_OFFSET, PruningSpec, group_key
@@ -75,13 +76,11 @@ def pruned_parameters(model: keras.Model, spec: PruningSpec, fraction: float
     """Layer sizes and engine-format parameters of ``model`` pruned with the strategy's own
     ranking at ``fraction`` (the starting point of a retraining)."""
     pruned = pruned_model(model, spec, fraction, spec.rankings[0])
-    dense = [layer for layer in pruned.layers if hasattr(layer, "units")]
-    params = []
-    for layer in dense:
-        arrays = layer_parameters(layer)
-        if "eigenvectors" not in arrays:
-            arrays = {"kernel": arrays["kernel"], "bias": arrays["bias"]}
-        params.append({name: value.astype(np.float32) for name, value in arrays.items()})
+    dense = model_chain(pruned).dense_layers
+    params = [
+        {name: value.astype(np.float32) for name, value in layer_parameters(layer).items()}
+        for layer in dense
+    ]
     for layer in pruned.layers:  # a tanh_beta slope belongs to the layer before it
         if isinstance(layer, ScaledTanh):
             k = int(layer.name.rsplit("_", 1)[1]) - 1

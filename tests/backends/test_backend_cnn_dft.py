@@ -58,6 +58,12 @@ def test_dft2_keeps_the_float_dtype_and_rejects_3d() -> None:
     re, im = dft2(np.zeros((1, 4, 4, 1), np.float32))
     assert keras.backend.standardize_dtype(re.dtype) == "float32"
     assert keras.backend.standardize_dtype(im.dtype) == "float32"
+    x = RNG.random((2, 6, 5, 3))
+    half = dft2(x.astype(np.float16))  # no half-precision complex type: computed in float32
+    assert [keras.backend.standardize_dtype(t.dtype) for t in half] == ["float16", "float16"]
+    back = numpy(idft2(half)[0]).astype(np.float64)
+    assert keras.backend.standardize_dtype(idft2(half)[0].dtype) == "float16"
+    np.testing.assert_allclose(back, x, atol=2e-3)
     with pytest.raises(ValueError, match="channels-last"):
         dft2(np.zeros((4, 4, 1)))
     with pytest.raises(TypeError, match="real image"):

@@ -16,10 +16,11 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ...data.registry import TRAIN_IMAGES
 from ..protocol.spec import RunSpec
 
 
-def parameter_steps(specs: Iterable[RunSpec], train_examples: int = 60_000) -> int:
+def parameter_steps(specs: Iterable[RunSpec], train_examples: int = TRAIN_IMAGES) -> int:
     """Sum over runs of trained parameters times optimiser steps (the last batch is kept)."""
     total = 0
     for spec in specs:
