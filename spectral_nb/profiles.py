@@ -1,7 +1,7 @@
 """Named parameter profiles: how big every study of the book is run.
 
 ``smoke``  every study exercised in seconds on tiny subsets (CI, nbval).
-``quick``  the whole book on a 2-core CPU in about twenty minutes.
+``quick``  fewer seeds, sweep points and epochs: the whole book within a laptop CPU's reach.
 ``paper``  the papers' full protocols (5 seeds, every sweep point, full data).
 ``auto``   what a chapter asks for by default: ``paper`` where the paper-profile records the
            chapter needs are all stored (committed records are read, never retrained), else

@@ -94,5 +94,5 @@ def test_claims_findings_name_the_largest_gap():
         "regime": ["constrained", "unconstrained", "train_lambda"],
         "difference": [-1.67, 0.98, 0.1], "within_spread": [False, False, True]})
     assert notes.claims_findings(claims) == {
-        "n_claims": 3, "n_outside": 2, "worst": "nonlinear / constrained (1.7 points)"}
+        "n_claims": 3, "n_outside": 2, "worst": "non-linear / Constrained NN (1.7 points)"}
     assert notes.claims_findings(claims.assign(within_spread=True))["worst"] == "–"

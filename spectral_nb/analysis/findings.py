@@ -121,10 +121,11 @@ def distance_findings(distances: pd.DataFrame) -> dict[str, int]:
 def wide_findings(summary: pd.DataFrame, tolerance: float) -> dict[str, Any]:
     """Does Train Λ of the wide network reach the unconstrained network, and from where?
 
-    ``match_sentence`` says where Train Λ first comes within ``tolerance`` points (or where
-    it comes closest); ``at_*`` give that point's budget against the perceptron's weights
-    and the wide network's; ``largest_*`` read the widest network; ``flat_sentence`` how
-    the two fully trained regimes move with N₂.
+    ``match_sentence`` says where Train Λ first comes within ``tolerance`` points (or, if it
+    never does, where it comes closest); ``at_*`` give the budget of that first point within
+    tolerance (the widest network if none is) against the perceptron's weights and the wide
+    network's; ``largest_*`` read the widest network; ``flat_sentence`` how the two fully
+    trained regimes move with N₂.
     """
     gaps = regime_gaps(summary, "train_lambda", "unconstrained")
     match = first_within(summary, "train_lambda", "unconstrained", tolerance)

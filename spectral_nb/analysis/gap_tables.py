@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .gaps import paper_value_crossing
+from .gaps import LAST_EPOCHS, paper_value_crossing
 from .labels import REGIME_LABELS, REGIME_ORDER, cell_name
 from .summaries import regime_curve
 from .text import format_pm, signed, yes_no
@@ -126,14 +126,18 @@ def column_display(readings: Mapping[str, pd.DataFrame], digits: int = 2) -> pd.
     return pd.DataFrame(rows).set_index("regime")
 
 
-def noise_table(noise: pd.DataFrame, paper: float) -> pd.DataFrame:
+def noise_table(
+    noise: pd.DataFrame, paper: float, last_epochs: int = LAST_EPOCHS
+) -> pd.DataFrame:
     """A :func:`~.gaps.fluctuation_by_point` frame for the page (indexed by sweep point), with
-    ``paper`` as threshold; a ``seeds`` column appears only where the seed counts differ."""
+    ``paper`` as threshold and the epoch window ``last_epochs`` it was measured over; a
+    ``seeds`` column appears only where the seed counts differ."""
     out = pd.DataFrame(
         {
             "point": noise["point"].to_numpy(),
             "final epoch (%)": [f"{v:.2f}" for v in noise["final"]],
-            "range over the last 5 epochs (points)": [f"{v:.2f}" for v in noise["last_range"]],
+            f"range over the last {last_epochs} epochs (points)": [
+                f"{v:.2f}" for v in noise["last_range"]],
             f"share of those readings below {paper:.1f} %": [
                 f"{v:.2f}" for v in noise["share_below"]],
         }

@@ -6,8 +6,8 @@ The tools the notes page uses:
     Each probe's effect on the Table 1 cells it touches.
 :func:`gap_verdicts`
     For every Table 1 cell outside the spread, what each probe (one factor of the protocol
-    changed, :mod:`.probes`) does to it: whether it brings the cell within the spread,
-    closer to the paper, or not.
+    changed, :mod:`spectral_nb.experiments.protocol.probes`) does to it: whether it brings the
+    cell within the spread, closer to the paper, or not.
 :func:`epoch_fluctuation`
     How much a run's test accuracy moves from epoch to epoch near the end of training,
     from the per-epoch histories in the records: the size of the noise a single
@@ -38,6 +38,9 @@ from .summaries import (
     probe_table,
     runs_frame,
 )
+
+#: Epochs at the end of a run over which :func:`epoch_fluctuation` measures the noise.
+LAST_EPOCHS = 5
 
 
 def probe_tables(
@@ -114,7 +117,7 @@ def _verdict(gap: float, changed_gap: float, probe: Any) -> str:
 
 
 def epoch_fluctuation(
-    records: Iterable[Mapping[str, Any]], last_epochs: int = 5, below: float = np.nan
+    records: Iterable[Mapping[str, Any]], last_epochs: int = LAST_EPOCHS, below: float = np.nan
 ) -> pd.DataFrame:
     """Per run: test-accuracy range and standard deviation over its last epochs (percent).
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..experiments.protocol.paper_values import REGIME_LABELS, REGIME_ORDER
+from ..experiments.protocol.spec import SPECTRAL_REGIMES
 
 __all__ = [
     "ARCHITECTURE_LABELS", "CONVENTION_SUFFIX", "DATASET_LABELS", "REGIME_LABELS",
@@ -28,7 +29,7 @@ ARCHITECTURE_LABELS: dict[str, str] = {
 }
 CONVENTION_SUFFIX: dict[str, str] = {"authors_code": " (authors' code)"}
 DATASET_LABELS: dict[str, str] = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
-SPECTRAL: tuple[str, ...] = ("train_lambda", "train_lambda_phi")
+SPECTRAL: tuple[str, ...] = SPECTRAL_REGIMES
 
 
 def regime_label(regime: str, convention: str = "paper") -> str:

@@ -162,11 +162,11 @@ def selection_table(frame: pd.DataFrame, dataset: str = "mnist") -> pd.DataFrame
     Columns: ``paper``, ``final_epoch``, ``best_epoch``, ``cross_fitted`` and ``optimism``
     (:func:`~.summaries.table1_cross_fitted`).
     """
-    final = table1(frame, dataset)
     best_epoch = table1(frame, dataset, column="best_epoch_accuracy")
-    fitted = table1_cross_fitted(frame, dataset)
-    return fitted.assign(
-        best_epoch=best_epoch["mean"].to_numpy(), final_epoch=final["mean"].to_numpy(),
+    fitted = table1_cross_fitted(frame, dataset).rename(columns={"best_on_test": "final_epoch"})
+    return fitted.merge(
+        best_epoch[["architecture", "regime", "mean"]].rename(columns={"mean": "best_epoch"}),
+        on=["architecture", "regime"], how="left", validate="one_to_one",
     )[["architecture", "regime", "paper", "final_epoch", "best_epoch", "cross_fitted",
        "optimism"]]
 
@@ -228,5 +228,5 @@ def claims_findings(claims: pd.DataFrame) -> dict[str, Any]:
     worst = "–"
     if not outside.empty:
         row = outside.loc[outside.difference.abs().idxmax()]
-        worst = f"{row.architecture} / {row.regime} ({np.abs(row.difference):.1f} points)"
+        worst = f"{cell_name(row.architecture, row.regime)} ({np.abs(row.difference):.1f} points)"
     return {"n_claims": len(claims), "n_outside": len(outside), "worst": worst}

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..experiments.protocol.paper_values import ARCHITECTURES, PERCEPTRON, REGIME_ORDER, TABLE1
 from ..experiments.protocol.studies import ARCHITECTURE_OF_STUDY
+from .labels import SPECTRAL, convention_of
 
 SPREAD_FACTOR = 2.0  # "within the spread": |difference| <= 2 x combined standard deviation
 
@@ -32,7 +33,7 @@ def runs_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
                 "point": tags.get("point", ""),
                 "eigenvalues": _eigenvalue_count(spec, tags),
                 "regime": spec["regime"],
-                "convention": spec["convention"] if spec["regime"] in _SPECTRAL else "-",
+                "convention": convention_of(record),
                 "seed": spec["seed"],
                 "trainable_parameters": record["trainable_parameters"],
                 "accuracy": float(test[-1]),
@@ -49,16 +50,13 @@ def runs_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-_SPECTRAL = ("train_lambda", "train_lambda_phi")
-
-
 def _eigenvalue_count(spec: dict[str, Any], tags: dict[str, Any]) -> int | None:
     """Eigenvalues the run trains (its own convention); for direct runs, the matched budget.
 
     The x-axis of the paper's figures. Under the authors'-code convention a spectral run
     trains input and output eigenvalues of every layer, more than the paper's count.
     """
-    if spec["regime"] in _SPECTRAL and spec.get("convention") == "authors_code":
+    if spec["regime"] in SPECTRAL and spec.get("convention") == "authors_code":
         sizes = spec["sizes"]
         return sum(sizes[k] + sizes[k + 1] for k in range(len(sizes) - 1))
     return tags.get("eigenvalues")

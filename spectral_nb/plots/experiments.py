@@ -225,12 +225,12 @@ def plot_accuracy_vs_eigenvalues(
     Parameters
     ----------
     summary
-        A :func:`~spectral_nb.experiments.point_summary` frame (paper convention rows and
+        A :func:`~spectral_nb.analysis.summaries.point_summary` frame (paper convention rows and
         baselines are drawn; ``authors_code`` rows are left out).
     group
-        Optional column (e.g. ``depth`` from :func:`add_depth`) whose values get their own
-        line style; points are joined only within a group. ``group_format`` makes the
-        legend entry of a group (fields ``group`` and ``value``).
+        Optional column (e.g. ``depth`` from :func:`~spectral_nb.analysis.records.add_depth`)
+        whose values get their own line style; points are joined only within a group.
+        ``group_format`` makes the legend entry of a group (fields ``group`` and ``value``).
     error
         ``ci95`` (Student-t 95 % interval; no bar for a single seed) or ``std``.
     ylabel
