@@ -322,7 +322,7 @@ def information_preservation(
 def fashion_test_images(count: int) -> np.ndarray:
     """The first ``count`` Fashion-MNIST test images, float64 in ``[0, 1]``."""
     from ..data import load
-    from ..experiments.engine.tensors import PIXEL_SCALE  # imports TensorFlow: only when used
+    from ..data.subsets import PIXEL_SCALE
 
     _, (x_test, _) = load("fashion_mnist")
     return x_test[:count].astype(np.float64) / PIXEL_SCALE

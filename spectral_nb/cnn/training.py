@@ -24,7 +24,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from ..experiments.engine.tensors import PIXEL_SCALE
+from ..data.subsets import PIXEL_SCALE
 from .models import build_cnn, copy_weights
 from .spec import CnnSpec
 from .speedups import Curve

@@ -80,7 +80,7 @@ KINDS: dict[str, RunKind] = {
         name="fc",
         spec_type="spectral_nb.experiments.protocol.spec:RunSpec",
         trainer="spectral_nb.experiments.records:train_group",
-        group_key="spectral_nb.experiments.records:group_key",
+        group_key="spectral_nb.experiments.protocol.spec:group_key",
         max_group=10,
         estimate="spectral_nb.experiments.records:estimate_seconds",
     ),

@@ -9,7 +9,7 @@ with what it was produced (:func:`.provenance.provenance`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,13 +24,6 @@ HISTOGRAM_BINS = 60
 # paper-profile records; runs of small networks pay a per-step overhead on top.
 SECONDS_PER_WEIGHT_EXAMPLE = 2.4e-11
 SECONDS_PER_STEP = 1e-3
-
-
-def group_key(spec: RunSpec) -> Hashable:
-    """Runs with equal keys are trained together (see the engine's trainer)."""
-    from .engine.trainer import group_key as engine_group_key
-
-    return engine_group_key(spec)
 
 
 def estimate_seconds(specs: Sequence[RunSpec]) -> float:
@@ -49,7 +42,7 @@ def train_group(
     specs: Sequence[RunSpec], on_epoch: Callable[[int], Any] | None = None
 ) -> list[dict[str, Any]]:
     """Train compatible ``specs`` together with the engine; one record per spec, in order."""
-    from .engine.tensors import load_dataset
+    from ..data.subsets import load_dataset
     from .engine.trainer import train_runs
 
     first = specs[0]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from ..data import load
+from ..data.subsets import load_dataset
 from ..layers import Spectral
 from ..profiles import PRUNING_SETTINGS, settings
 from .search import Split, validation_split
@@ -49,12 +49,8 @@ def build_model(seed: int = 0, hidden: int = 500) -> keras.Sequential:
 def train_example(profile: str, dataset: str = "fashion_mnist", seed: int = 0) -> Example:
     """Fit :func:`build_model` under ``profile``'s example settings."""
     s = settings(PRUNING_SETTINGS, profile)
-    (x_train, y_train), (x_test, y_test) = load(dataset)
-    x_train = x_train.reshape(len(x_train), -1).astype("float32") / 255.0
-    x_test = x_test.reshape(len(x_test), -1).astype("float32") / 255.0
-    if s.demo_train_size is not None:
-        x_train, y_train = x_train[: s.demo_train_size], y_train[: s.demo_train_size]
-    split = validation_split(x_train, y_train, VALIDATION_FRACTION, seed=seed)
+    data = load_dataset(dataset, s.demo_train_size)  # pixels flattened, scaled to [0, 1] below
+    split = validation_split(data.float_train(), data.y_train, VALIDATION_FRACTION, seed=seed)
     keras.utils.set_random_seed(seed)
     model = build_model(seed)
     model.compile(
@@ -64,4 +60,4 @@ def train_example(profile: str, dataset: str = "fashion_mnist", seed: int = 0) -
     )
     model.fit(split.x_train, split.y_train, batch_size=BATCH_SIZE, epochs=s.demo_epochs,
               verbose=0)
-    return Example(model, split, x_test, np.asarray(y_test), s.demo_epochs)
+    return Example(model, split, data.float_test(), data.y_test, s.demo_epochs)

@@ -41,6 +41,7 @@ from ..experiments.protocol.spec import (
     SpecIdentity,
     need,
 )
+from ..experiments.protocol.spec import group_key as run_group_key
 from .selection import removed_count
 
 STRATEGIES: tuple[str, ...] = ("post", "pre", "dense")
@@ -169,9 +170,7 @@ class PruningSpec(SpecIdentity):
 def group_key(spec: PruningSpec) -> Hashable:
     """Specs with equal keys share one engine program for their base runs (and their
     retrainings, fraction by fraction)."""
-    from ..experiments.engine.trainer import group_key as engine_group_key
-
-    return ("pruning", engine_group_key(spec.base_run()), spec.fractions,
+    return ("pruning", run_group_key(spec.base_run()), spec.fractions,
             spec.retrain_fractions, spec.retrain_epochs)
 
 

@@ -1,57 +1,22 @@
-"""The data the engine trains on: datasets as numpy arrays, and their resident TF tensors.
+"""The data the engine trains on as resident TF tensors.
 
-A :class:`Dataset` holds flattened uint8 pixels and int32 labels (:func:`load_dataset`, cached
-per subset). The engine trains on float32 pixels divided by :data:`PIXEL_SCALE`; those are
-made once per dataset object by :func:`resident_tensors` and kept, so each step only gathers
-every run's own batch, and a study's many groups share one copy.
+The datasets themselves (:class:`~spectral_nb.data.subsets.Dataset`, :func:`load_dataset`,
+:data:`PIXEL_SCALE`) are numpy arrays from :mod:`spectral_nb.data.subsets`, re-exported here.
+The engine trains on float32 pixels divided by :data:`PIXEL_SCALE`; those are made once per
+dataset object by :func:`resident_tensors` and kept, so each step only gathers every run's own
+batch, and a study's many groups share one copy.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-
 import numpy as np
 import tensorflow as tf
 
-PIXEL_SCALE = 255.0  # pixels / 255, as in the authors' code
+from ...data.subsets import PIXEL_SCALE, Dataset, load_dataset
+
+__all__ = ["PIXEL_SCALE", "Dataset", "load_dataset", "resident_tensors", "scaled_pixels"]
+
 RESIDENT_KEPT = 2  # datasets whose tensors stay resident (a study trains on one or two)
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """Train and test split of one dataset, images flattened row by row to 784 values."""
-
-    name: str
-    x_train: np.ndarray  # (N, 784) uint8
-    y_train: np.ndarray  # (N,) int32
-    x_test: np.ndarray
-    y_test: np.ndarray
-
-    def float_train(self) -> np.ndarray:
-        """Training pixels as float32 in ``[0, 1]``, shape ``(N, 784)``."""
-        return self.x_train.astype(np.float32) / PIXEL_SCALE
-
-    def float_test(self) -> np.ndarray:
-        """Test pixels as float32 in ``[0, 1]``, shape ``(N_test, 784)``."""
-        return self.x_test.astype(np.float32) / PIXEL_SCALE
-
-
-@functools.lru_cache(maxsize=8)
-def load_dataset(name: str, train_size: int | None = None, test_size: int | None = None) -> Dataset:
-    """Load ``name`` (cached in memory); keep only the first ``train_size``/``test_size``."""
-    from ...data import load
-
-    (x_train, y_train), (x_test, y_test) = load(name)
-    x_train = x_train.reshape(len(x_train), -1)[:train_size]
-    x_test = x_test.reshape(len(x_test), -1)[:test_size]
-    return Dataset(
-        name=name,
-        x_train=np.ascontiguousarray(x_train),
-        y_train=y_train[:train_size].astype(np.int32),
-        x_test=np.ascontiguousarray(x_test),
-        y_test=y_test[:test_size].astype(np.int32),
-    )
 
 
 _RESIDENT: dict[int, tuple[Dataset, tuple[tf.Tensor, ...]]] = {}

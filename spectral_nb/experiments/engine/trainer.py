@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from ...operators import spectral_kernel
-from ..protocol.spec import RunSpec
+from ..protocol.spec import RunSpec, group_key
 from .chain import chain_order, multiply_in_order
 from .factored import FrozenEigenvectorKernel, matmul
 from .initial import epoch_order, initial_parameters
@@ -49,16 +49,6 @@ Parameters = Sequence[dict[str, np.ndarray]]  # one dict of arrays per layer
 # Every group compiles its own program by design; TF's retracing warning is noise here.
 tf.get_logger().setLevel("ERROR")
 EVAL_CHUNK = 2000
-
-
-def group_key(spec: RunSpec) -> tuple:
-    """Runs with equal keys can be trained together in one program."""
-    trained_sets = tuple(tuple(spec.trainable_sets(k).items()) for k in range(spec.n_layers))
-    return (
-        spec.dataset, spec.sizes, spec.hidden_activations, spec.is_spectral, trained_sets,
-        spec.optimizer, spec.learning_rate, spec.batch_size, spec.epochs, spec.train_size,
-        spec.test_size, spec.inner_eigenvalues == "tied",
-    )
 
 
 @dataclass

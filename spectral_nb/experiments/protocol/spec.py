@@ -224,6 +224,17 @@ class RunSpec(SpecIdentity):
 
 
 
+def group_key(spec: RunSpec) -> tuple:
+    """Runs with equal keys can be trained together in one program (the engine's group):
+    same data, shapes, trained sets and optimiser settings; seeds and regimes' draws differ."""
+    trained_sets = tuple(tuple(spec.trainable_sets(k).items()) for k in range(spec.n_layers))
+    return (
+        spec.dataset, spec.sizes, spec.hidden_activations, spec.is_spectral, trained_sets,
+        spec.optimizer, spec.learning_rate, spec.batch_size, spec.epochs, spec.train_size,
+        spec.test_size, spec.inner_eigenvalues == "tied",
+    )
+
+
 def constrained_twin(spectral: RunSpec) -> RunSpec:
     """The constrained direct-space run with as many trainable weights as ``spectral`` trains.
 
