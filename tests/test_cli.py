@@ -79,3 +79,11 @@ def test_table1_without_records_names_the_command_to_run(results, capsys):
 def test_unknown_profile_is_a_clear_error(capsys):
     assert cli(["list", "--profile", "fast"]) == 2
     assert "Valid profiles: smoke, quick, paper" in capsys.readouterr().err
+
+
+def test_a_study_on_a_dataset_it_does_not_run_on_is_one_clear_error(results, capsys):
+    assert cli(["run", "pruning_variants", "--profile", "smoke", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "runs on fashion_mnist only, not 'mnist'" in err
+    assert "--dataset" in err and "Traceback" not in err
+    assert not list(results.rglob("*.json"))

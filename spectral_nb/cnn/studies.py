@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..experiments.protocol.studies import Study
+from ..experiments.protocol.studies import NotOnDataset, Study
 from ..profiles import CNN_SETTINGS, NATURAL_IMAGES, CnnSettings
 from ..profiles import settings as profile_settings
 from .spec import PARAMETRISATIONS, POOLINGS, CnnSpec
@@ -73,7 +73,7 @@ def build(name: str, dataset: str = "fashion_mnist", profile: str = "quick") -> 
     config = settings(profile)
     if name in STUDIES and (name, dataset) not in chapter_studies(profile):
         runs_on = [d for n, d in chapter_studies(profile) if n == name]
-        raise ValueError(
+        raise NotOnDataset(
             f"{name} runs on {', '.join(runs_on)} under the {profile} profile, not {dataset}."
         )
     if name == "cnn_classification":

@@ -8,7 +8,8 @@ Typical use in a chapter::
     records = run_study(build_study("wide", "mnist", profile))
     summary = point_summary(runs_frame(records))
 
-Names are imported lazily, so reading records (e.g. ``table1``) does not start TensorFlow.
+Names are imported lazily, so reading records (e.g. the CLI's ``list`` and ``table1``) does not
+start TensorFlow.
 """
 
 from __future__ import annotations

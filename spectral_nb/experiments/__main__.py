@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from ..profiles import PROFILES
 from .protocol.spec import DATASETS
+from .protocol.studies import NotOnDataset
 
 DESCRIPTION = """\
 Train the book's studies and read their records.
@@ -140,12 +141,16 @@ def _run(store, args: argparse.Namespace, datasets: Sequence[str]) -> int:
     if args.repair:
         for path in store.repair():
             print(f"moved aside: {path}", file=sys.stderr)
-    specs = [
-        spec
-        for dataset in datasets
-        for name in _study_names(args.study)
-        for spec in build(name, dataset, args.profile).specs
-    ]
+    try:
+        specs = [
+            spec
+            for dataset in datasets
+            for name in _study_names(args.study)
+            for spec in build(name, dataset, args.profile).specs
+        ]
+    except NotOnDataset as error:
+        print(f"error: {error} Choose the dataset with --dataset.", file=sys.stderr)
+        return 2
     label = f"{args.study} on {args.dataset} ({args.profile})"
     try:
         report = run_specs(specs, store, not args.quiet, executor=executor, label=label)
@@ -163,8 +168,8 @@ def _list(store, profile: str, datasets: Sequence[str]) -> int:
         for name in names():
             try:
                 study = build(name, dataset, profile)
-            except ValueError:
-                continue  # a study that does not run on this dataset
+            except NotOnDataset:
+                continue
             done = sum(store.has(spec) for spec in study.specs)
             print(f"{dataset:14s} {name:33s} {done:4d} / {len(study):4d} runs recorded")
     stored = sum(1 for _ in store.records())

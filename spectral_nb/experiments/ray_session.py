@@ -19,12 +19,14 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-INSTALL_HINT = 'Ray is not installed; install it with: pip install "spectral_nb[cluster]"'
+from ..extras import MissingExtraError, install_command
+
+INSTALL_HINT = f"Ray is not installed; install it with: {install_command('cluster')}"
 # Ray's own switches: every Ray process on 127.0.0.1 (its loopback mode) and no usage reports.
 LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
 
 
-class RayUnavailable(ImportError):
+class RayUnavailable(MissingExtraError):
     """Ray is not installed (the ``cluster`` extra)."""
 
 
@@ -37,7 +39,7 @@ def import_ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise RayUnavailable(INSTALL_HINT) from None
+        raise RayUnavailable(INSTALL_HINT, name="ray") from None
     return ray
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..experiments.protocol.studies import Study
+from ..experiments.protocol.studies import NotOnDataset, Study
 from ..profiles import PRUNING_SETTINGS, settings
 from .spec import PruningSpec
 
@@ -75,7 +75,7 @@ def build(name: str, dataset: str = "fashion_mnist", profile: str = "quick") -> 
         raise ValueError(f"Unknown pruning study {name!r}; choose from {', '.join(STUDIES)}.")
     plan = PLANS[name]
     if dataset not in plan.datasets:
-        raise ValueError(
+        raise NotOnDataset(
             f"Study {name!r} runs on {', '.join(plan.datasets)} only, not {dataset!r}."
         )
     s = settings(PRUNING_SETTINGS, profile)

@@ -34,6 +34,10 @@ DEEP_POINTS: tuple[tuple[str, tuple[int, ...]], ...] = (
 NONLINEAR_GRID = (20, 50, 100, 200, 500, 1000, 2000)
 
 
+class NotOnDataset(ValueError):
+    """A study asked for on a dataset it does not run on (the message names the ones it does)."""
+
+
 class SweepPoint(NamedTuple):
     """One network of a sweep: its label in tables, layer sizes and hidden activations."""
 
