@@ -9,22 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from spectral_nb.experiments.records import weight_summary
+
 REGIMES = ("train_lambda", "train_lambda_phi", "constrained", "unconstrained")
 BASE_ACCURACY = {"constrained": 0.78, "train_lambda": 0.82, "unconstrained": 0.92,
                  "train_lambda_phi": 0.925}
-
-
-def histogram(weights: np.ndarray, bins: int = 60) -> dict:
-    """The ``retracted_weights`` summary of the engine, computed the same way."""
-    flat = weights.ravel()
-    edge = float(np.abs(flat).max())
-    counts, edges = np.histogram(flat, bins=bins, range=(-edge, edge))
-    centred = flat - flat.mean()
-    return {
-        "shape": list(weights.shape), "mean": float(flat.mean()), "std": float(flat.std()),
-        "excess_kurtosis": float((centred**4).mean() / flat.std() ** 4 - 3.0),
-        "histogram_edges": edges.tolist(), "histogram_counts": counts.tolist(),
-    }
 
 
 def fake_record(
@@ -53,7 +42,7 @@ def fake_record(
         "final_test_accuracy": test[-1],
         "history": {"test_accuracy": test, "train_accuracy": [t + 0.01 for t in test],
                     "train_loss": [1.0 / (e + 1) for e in range(epochs)]},
-        "retracted_weights": histogram(weights),
+        "retracted_weights": weight_summary(weights),
         "wall_time_s": 1.0,
         "device": "CPU: test",
     }

@@ -255,17 +255,20 @@ def test_browser_check_reads_rendered_math():
     assert page["unrendered"] == [r"\(y\)"]
     assert page["probe"] == json.loads(probe)
     assert r"\alpha" not in page["prose"] and r"\beta" in page["prose"]
-    problems = browser_check.page_problems("p.html", dom, "", ["HTTP 404 /_images/x.png"])
+    problems = browser_check.page_problems("p.html", page, "", ["HTTP 404 /_images/x.png"])
     assert any("1 of 2 formulas not rendered" in p for p in problems)
     assert any("raw TeX" in p and r"$\beta$" in p for p in problems), problems
     assert "p.html: HTTP 404 /_images/x.png" in problems
-    assert browser_check.page_problems("p.html", "<html></html>", "", []) == [
+    empty = browser_check.read_dom("<html></html>")
+    assert browser_check.page_problems("p.html", empty, "", []) == [
         "p.html: the page did not finish loading (no probe report)"
     ]
     wide = json.dumps({"images": [], "mathjax": None, "errors": [],
                        "wide_tables": [{"table": "runs", "width": 900, "column": 700}]})
     dom = f'<html><body><script type="application/json" id="{browser_check.PROBE_ID}">{wide}'
-    problems = browser_check.page_problems("w.html", dom + "</script></body></html>", "", [])
+    problems = browser_check.page_problems(
+        "w.html", browser_check.read_dom(dom + "</script></body></html>"), "", []
+    )
     assert problems == [
         "w.html: a table runs off the text column (900 px wide, the column 700 px): 'runs'; "
         "drop columns or say shared facts in prose"

@@ -185,11 +185,10 @@ class Handler(SimpleHTTPRequestHandler):
         pass
 
 
-def page_problems(rel: str, dom: str, error: str, failures: list[str]) -> list[str]:
-    """Everything wrong with one rendered page."""
+def page_problems(rel: str, page: dict, error: str, failures: list[str]) -> list[str]:
+    """Everything wrong with one rendered page (``page``: what :func:`read_dom` found)."""
     found = [f"{rel}: {error}"] if error else []
     found += [f"{rel}: {failure}" for failure in failures]
-    page = read_dom(dom)
     probe = page["probe"]
     if probe is None:
         return [*found, f"{rel}: the page did not finish loading (no probe report)"]
@@ -242,10 +241,10 @@ def rendered_check(root: Path, chromium: str, shots: Path | None, args) -> list[
                 except subprocess.TimeoutExpired:
                     dom, error = "", f"chromium did not finish within {args.timeout} s"
             failures, handler.failures[:] = list(handler.failures), []
-            found = page_problems(rel, dom, error, failures)
+            page_seen = read_dom(dom)
+            found = page_problems(rel, page_seen, error, failures)
             if shots is not None and not (shots / name).is_file():
                 found.append(f"{rel}: no screenshot was written")
-            page_seen = read_dom(dom)
             images = len((page_seen["probe"] or {}).get("images", []))
             print(
                 f"  {'FAIL' if found else 'ok  '} {rel}: {images} image(s), "

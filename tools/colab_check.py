@@ -122,16 +122,14 @@ def publish(work: Path, branch: str) -> tuple[Path, str]:
     return bare, commit
 
 
-def stage_notebook(bare: Path, branch: str, name: str, dest: Path, log: Log) -> Path:
+def stage_notebook(bare: Path, branch: str, name: str, dest: Path) -> Path:
     """The chapter as a reader opens it (from the published branch), ready for papermill."""
     nb = json.loads(sh("git", f"--git-dir={bare}", "show", f"{branch}:book/{name}.ipynb"))
-    for cell in nb["cells"]:
-        source = "".join(cell["source"])
-        if MYST_IMPORT.search(source):
-            # The chapters are moving to spectral_nb.notebook.glue, which needs no Sphinx;
-            # until that lands, a chapter that imports myst_nb runs with the move made.
-            log(f"  note: {name} imports myst_nb.glue: run with spectral_nb.notebook.glue")
-            cell["source"] = MYST_IMPORT.sub("from spectral_nb.notebook import glue", source)
+    if any(MYST_IMPORT.search("".join(cell["source"])) for cell in nb["cells"]):
+        raise Failed(
+            f"{name} imports myst_nb.glue, which a Colab reader does not have: import glue "
+            "from spectral_nb.notebook instead"
+        )
     path = dest / f"{name}.ipynb"
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
     return path
@@ -187,7 +185,7 @@ def run(args: argparse.Namespace, log: Log, work: Path) -> list[str]:
     )
     checkout = content / colab_cell.CHECKOUT
     for name, profile, expected, glue_name, may_train in CHAPTERS:
-        notebook = stage_notebook(bare, branch, name, runs, log)
+        notebook = stage_notebook(bare, branch, name, runs)
         env["SPECTRAL_NB_GLUE_LOG"] = str(runs / f"{name}.glue.jsonl")
         first = not checkout.is_dir()
         before_run = results_status(checkout) if not first else []
