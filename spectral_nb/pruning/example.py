@@ -10,6 +10,7 @@ engine trains the study's many runs faster; this is what a reader would write.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import keras
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from ..data.subsets import load_dataset
 from ..layers import Spectral
 from ..profiles import PRUNING_SETTINGS, settings
-from .search import Split, validation_split
+from .search import SearchResult, Split, accuracy, validation_split
 from .study import BATCH_SIZE, LEARNING_RATE
 
 VALIDATION_FRACTION = 0.1
@@ -61,3 +62,22 @@ def train_example(profile: str, dataset: str = "fashion_mnist", seed: int = 0) -
     model.fit(split.x_train, split.y_train, batch_size=BATCH_SIZE, epochs=s.demo_epochs,
               verbose=0)
     return Example(model, split, data.float_test(), data.y_test, s.demo_epochs)
+
+
+def example_findings(example: Example, search: SearchResult) -> dict[str, Any]:
+    """Glue values of the worked example: its split, the network the search chose on the
+    validation images, and both networks' accuracy (%) on validation and test images."""
+    val, train = len(example.split.y_val), len(example.split.y_train)
+    test_before = accuracy(example.model, example.x_test, example.y_test)
+    test_after = accuracy(search.model, example.x_test, example.y_test)
+    return {
+        "epochs": example.epochs,
+        "validation": f"{100 * val / (val + train):.0f}",
+        "fraction": f"{search.fraction:.0%}",
+        "val_before": f"{100 * search.baseline_accuracy:.1f}",
+        "val_after": f"{100 * search.accuracy:.1f}",
+        "test_before": f"{100 * test_before:.1f}",
+        "test_after": f"{100 * test_after:.1f}",
+        "units": search.model.get_layer("hidden").units,
+        "test": f"{len(example.y_test):,}",
+    }

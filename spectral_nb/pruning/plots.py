@@ -9,7 +9,6 @@ grey); random nodes are orange. Helpers take an optional ``ax`` and return it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -133,13 +132,3 @@ def plot_gain_scatter(out_gain: np.ndarray, in_gain: np.ndarray, fraction: float
     if title:
         ax.set_title(title, fontsize=10)
     return ax
-
-
-def record_scores(records: Sequence[Mapping[str, Any]], ranking: str, layer: int = 0
-                  ) -> list[np.ndarray]:
-    """The stored node scores of hidden layer ``layer`` under ``ranking``, one per record."""
-    out = []
-    for record in records:
-        layers = list(record["node_scores"][ranking].values())
-        out.append(np.asarray(layers[layer], dtype=float))
-    return out

@@ -378,3 +378,40 @@ def variants_display(records: Iterable[Mapping[str, Any]], fraction: float = PAP
         "unpruned": "unpruned (%)", "pruned": f"{fraction:.0%} removed (%)",
         "paper, unpruned": "paper, unpruned (%)",
     })
+
+
+def record_scores(records: Sequence[Mapping[str, Any]], ranking: str, layer: int = 0
+                  ) -> list[np.ndarray]:
+    """The stored node scores of hidden layer ``layer`` under ``ranking``, one per record."""
+    out = []
+    for record in records:
+        layers = list(record["node_scores"][ranking].values())
+        out.append(np.asarray(layers[layer], dtype=float))
+    return out
+
+
+def gain_correlation(records: Sequence[Mapping[str, Any]]) -> float:
+    """Mean over ``records`` of the correlation between each hidden node's output gain and
+    input gain (the two halves of the eigenvalue product rule)."""
+    out_gain = record_scores(records, "eigenvalue_out")
+    in_gain = record_scores(records, "eigenvalue_in")
+    return float(np.mean([np.corrcoef(o, i)[0, 1] for o, i in zip(out_gain, in_gain,
+                                                                     strict=True)]))
+
+
+def costs_display(costs: pd.DataFrame, images: int) -> pd.DataFrame:
+    """:func:`~.measure.size_and_speed` for the page: fractions as percentages, time in ms
+    per pass over the ``images`` test images."""
+    per = f"ms per {images:,} images"
+    shown = costs.assign(**{per: 1000 * costs["seconds"]}).drop(columns="seconds")
+    shown.index = pd.Index([f"{f:.0%}" for f in shown.index], name="nodes removed")
+    return shown
+
+
+def cost_findings(costs: pd.DataFrame, at: Sequence[float]) -> dict[str, str]:
+    """Glue values: the unpruned pass in ms and the speed-ups at the two fractions ``at``."""
+    return {
+        "ms_full": f"{1000 * costs.loc[0.0, 'seconds']:.0f}",
+        "speed_70": f"{costs.loc[at[0], 'speed-up']:.1f}",
+        "speed_90": f"{costs.loc[at[1], 'speed-up']:.1f}",
+    }
