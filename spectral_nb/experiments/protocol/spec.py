@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -78,9 +79,10 @@ class SpecIdentity:
             )
         return cls(**data)
 
-    @property
+    @functools.cached_property
     def hash(self) -> str:
-        """Stable 16-hex-digit identity of everything that affects the result."""
+        """Stable 16-hex-digit identity of everything that affects the result (computed once
+        per spec: specs are frozen)."""
         identity = self.to_dict()
         identity.pop("tags")
         if self.kind_in_hash:
