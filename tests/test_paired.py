@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from spectral_nb.analysis.paired import Paired, describe, direction, paired, paired_cells
+from spectral_nb.analysis.paired import (
+    Paired,
+    describe,
+    direction,
+    paired,
+    paired_cells,
+    signed,
+)
 
 
 def test_paired_statistics_of_the_differences() -> None:
@@ -87,6 +94,12 @@ def test_paired_cells() -> None:
         "range": "-0.50 to +1.00",
         "seeds a > b": "1 of 2",
     }
+
+
+def test_signed_never_prints_minus_zero() -> None:
+    assert signed(-1e-17, 2) == "+0.00"
+    assert signed(-0.004, 2) == "+0.00"
+    assert signed(-0.61, 2) == "-0.61" and signed(0.25, 1) == "+0.2"
 
 
 def test_paired_is_frozen() -> None:

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Paired", "describe", "direction", "paired", "paired_cells"]
+__all__ = ["Paired", "describe", "direction", "paired", "paired_cells", "signed"]
 
 
 @dataclass(frozen=True)
@@ -156,11 +156,16 @@ def describe(p: Paired, unit: str = "pp", digits: int = 1) -> str:
     )
 
 
+def signed(value: float, digits: int = 1) -> str:
+    """``"+0.61"``, ``"-0.30"``; a value that rounds to zero reads ``"+0.00"``, not ``"-0.00"``."""
+    return f"{round(value, digits) + 0.0:+.{digits}f}"
+
+
 def paired_cells(p: Paired, digits: int = 1) -> dict[str, str]:
     """Table cells for one paired comparison: signed mean ± sd, range, seeds with a > b."""
     sd = f" ± {p.sd:.{digits}f}" if np.isfinite(p.sd) else ""
     return {
-        "mean difference": f"{p.mean:+.{digits}f}{sd}",
-        "range": f"{p.lo:+.{digits}f} to {p.hi:+.{digits}f}",
+        "mean difference": f"{signed(p.mean, digits)}{sd}",
+        "range": f"{signed(p.lo, digits)} to {signed(p.hi, digits)}",
         "seeds a > b": f"{p.n_positive} of {p.n}",
     }
