@@ -1,11 +1,11 @@
 # spectral_nb: two commands on a fresh machine.
 #   make book   set up, fetch data, execute every chapter, build the HTML book in _build/html
-#   make test   set up, fetch data, lint, unit tests, the layer tests under every Keras backend,
-#               nbval over every chapter (smoke), book build, the headless-browser check and the
-#               Colab rehearsal
-# Other targets: make data | bench | bench-cluster | lint | unit | backends | nbval | book-html |
-# browser-check | chromium | colab-check | clean.  PROFILE=smoke|quick|paper|auto chooses the
-# book's parameter profile (default auto: paper records if present, else quick).
+#   make test   set up, fetch data, lint, the sdist and wheel built and checked, unit tests, the
+#               layer tests under every Keras backend, nbval over every chapter (smoke), book
+#               build, the headless-browser check and the Colab rehearsal
+# Other targets: make data | bench | bench-cluster | lint | dist | unit | backends | nbval |
+# book-html | browser-check | chromium | colab-check | clean.  PROFILE=smoke|quick|paper|auto
+# chooses the book's parameter profile (default auto: paper records if present, else quick).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -20,7 +20,7 @@ unexport MPLBACKEND
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: all setup data test unit backends lint nbval book book-html browser-check chromium \
+.PHONY: all setup data test unit backends lint dist nbval book book-html browser-check chromium \
 	colab-check bench bench-cluster clean
 
 all: test
@@ -44,6 +44,15 @@ lint: $(STAMP)
 unit: $(STAMP) data
 	$(PY) -m pytest -q tests
 
+# The sdist and the wheel, as the release workflow builds them, into _build/dist (emptied first),
+# then twine's check of their metadata and README rendering.
+DIST_DIR := _build/dist
+
+dist: $(STAMP)
+	rm -rf $(DIST_DIR)
+	$(PY) -m build --quiet --outdir $(DIST_DIR) .
+	$(PY) -m twine check --strict $(DIST_DIR)/*
+
 # The backend-neutral tests (tests/backends) once per Keras backend: TensorFlow, JAX, and
 # PyTorch when it is installed (skipped with the reason otherwise).
 backends: $(STAMP)
@@ -56,7 +65,7 @@ nbval: $(STAMP) data
 	SPECTRAL_NB_PROFILE=smoke $(PY) -m pytest -q -p no:cacheprovider --nbval-lax \
 		--nbval-current-env --nbval-cell-timeout=900 $(NOTEBOOKS)
 
-test: lint unit backends nbval
+test: lint dist unit backends nbval
 	SPECTRAL_NB_PROFILE=smoke $(MAKE) --no-print-directory book-html PROFILE=smoke
 	$(MAKE) --no-print-directory browser-check
 	$(MAKE) --no-print-directory colab-check

@@ -1,14 +1,18 @@
 """How the package declares and installs itself: dependencies, extras, license, the Colab
-install cell, the glue helper, and the error when an optional part is missing."""
+install cell, the glue helper, the error when an optional part is missing, and what a release
+carries (the one version, the metadata, CITATION.cff, CHANGELOG.md, the built wheel)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
+import zipfile
+from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
@@ -199,3 +203,166 @@ def test_install_cell_does_nothing_outside_colab(monkeypatch, capsys):
     assert capsys.readouterr().out == ""
     assert sys.path == path_before
     assert os.environ.get(colab_cell.REPOSITORY_ENV) is None
+
+
+# --------------------------------------------------------------------------- release
+# The one version, the metadata PyPI shows, CITATION.cff, CHANGELOG.md and the built wheel.
+URL_NAMES = {"Homepage", "Documentation", "Source", "Issues", "Changelog"}
+DATE = r"\d{4}-\d{2}-\d{2}"
+
+
+def _version() -> str:
+    from spectral_nb import _version
+
+    return _version.__version__
+
+
+def _citation() -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+
+
+def _bib_entry(key: str) -> dict[str, str]:
+    """The fields of one entry of the book's bibliography (book/references.bib)."""
+    text = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    match = re.search(rf"@\w+\{{{key},(.*?)\n\}}", text, re.S)
+    assert match, f"book/references.bib has no entry {key}"
+    fields = re.findall(r"^\s*(\w+)\s*=\s*\{(.*)\},?\s*$", match.group(1), re.M)
+    return {name.lower(): value for name, value in fields}
+
+
+def test_the_version_is_written_once_in_the_version_module():
+    project = _project()
+    assert "version" not in project and project["dynamic"] == ["version"]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    dynamic = pyproject["tool"]["setuptools"]["dynamic"]["version"]
+    assert dynamic == {"attr": "spectral_nb._version.__version__"}
+    version = _version()
+    assert str(Version(version)) == version, f"{version} is not in PEP 440's normal form"
+    import spectral_nb
+
+    assert spectral_nb.__version__ == version
+
+
+def test_project_metadata_names_the_book_the_source_and_the_authors():
+    project = _project()
+    urls = project["urls"]
+    assert set(urls) == URL_NAMES
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert urls["Homepage"] in readme, "Homepage is not the book URL the README gives"
+    assert urls["Documentation"] == urls["Homepage"]
+    config = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    assert f"url: {urls['Source']}\n" in config, "Source is not _config.yml's repository"
+    assert urls["Issues"] == f"{urls['Source']}/issues"
+    assert urls["Changelog"] == f"{urls['Source']}/blob/main/CHANGELOG.md"
+    assert project["authors"] and all(author.get("name") for author in project["authors"])
+    assert project["keywords"] and len(set(project["keywords"])) == len(project["keywords"])
+    classifiers = project["classifiers"]
+    assert not [c for c in classifiers if c.startswith("License ::")], "PEP 639: SPDX only"
+    lowest = Version(project["requires-python"].removeprefix(">="))
+    pythons = [
+        Version(c.rsplit(" :: ", 1)[1])
+        for c in classifiers
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
+    assert min(pythons) == lowest, f"classifiers start at {min(pythons)}, not {lowest}"
+
+
+def test_citation_cff_has_the_required_keys_and_the_package_version():
+    citation = _citation()
+    for key in ("cff-version", "message", "title", "authors"):
+        assert citation.get(key), f"CITATION.cff lacks {key!r}"
+    assert citation["cff-version"] == "1.2.0"
+    assert citation["type"] == "software"
+    for author in citation["authors"]:
+        assert author.get("name") or author.get("family-names"), author
+    assert str(citation["version"]) == _version(), (
+        f"CITATION.cff's version {citation['version']} is not the package's {_version()}"
+    )
+    assert citation["license"] == _project()["license"]
+    urls = _project()["urls"]
+    assert citation["repository-code"] == urls["Source"]
+    assert citation["url"] == urls["Homepage"]
+    if "date-released" in citation:
+        assert re.fullmatch(DATE, str(citation["date-released"]))
+
+
+@pytest.mark.parametrize("key", ["giambagli2021", "buffoni2022", "rippel2015"])
+def test_citation_cff_cites_the_papers_as_the_book_does(key):
+    bib = _bib_entry(key)
+    (reference,) = [r for r in _citation()["references"] if r["title"] == bib["title"]]
+    assert str(reference["year"]) == bib["year"]
+    assert str(reference.get("doi")) == str(bib.get("doi"))
+    families = [a.split(",")[0].strip() for a in bib["author"].split(" and ")]
+    assert [a["family-names"] for a in reference["authors"]] == families
+    if "journal" in bib:
+        assert reference["journal"] == bib["journal"]
+        assert str(reference["volume"]) == bib["volume"]
+        assert str(reference["start"]) == bib["pages"]
+
+
+def test_changelog_keeps_a_changelog():
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert text.startswith("# Changelog\n")
+    headings = re.findall(r"^## (.*)$", text, re.M)
+    assert headings and headings[0] == "[Unreleased]", headings[:1]
+    released = []
+    for heading in headings[1:]:
+        match = re.fullmatch(rf"\[(\S+)\] - ({DATE})", heading)
+        assert match, f"CHANGELOG.md heading {heading!r} is not '[X.Y.Z] - YYYY-MM-DD'"
+        released.append(Version(match.group(1)))
+    assert released == sorted(released, reverse=True), "newest release first"
+    if released:
+        assert released[0] <= Version(_version()), "the package is older than its changelog"
+    for name in ["Unreleased", *map(str, released)]:
+        assert re.search(rf"^\[{re.escape(name)}\]: https://\S+$", text, re.M), (
+            f"CHANGELOG.md has no link for [{name}]"
+        )
+    sections = re.findall(r"^### (.*)$", text, re.M)
+    assert set(sections) <= {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+    # The moved import paths are written once, here, not in the README.
+    assert "| was | now |" in text
+    assert "| was | now |" not in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The sdist and the wheel built from it, as `make dist` and the release workflow build them."""
+    pytest.importorskip("build", reason='build comes with the dev extra: pip install -e ".[dev]"')
+    out = tmp_path_factory.mktemp("dist")
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--quiet", "--outdir", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return out
+
+
+def test_the_wheel_holds_every_module_and_the_metadata(built):
+    version = _version()
+    (wheel,) = built.glob("*.whl")
+    assert wheel.name == f"spectral_nb-{version}-py3-none-any.whl"
+    assert (built / f"spectral_nb-{version}.tar.gz").is_file()
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        info = f"spectral_nb-{version}.dist-info"
+        metadata = HeaderParser().parsestr(archive.read(f"{info}/METADATA").decode())
+    modules = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "spectral_nb").rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    assert modules <= names, sorted(modules - names)
+    assert {name.split("/")[0] for name in names} == {"spectral_nb", info}
+    assert f"{info}/licenses/LICENSE" in names
+    assert metadata["Name"] == "spectral_nb" and metadata["Version"] == version
+    assert metadata["License-Expression"] == "MIT"
+    urls = dict(line.split(", ", 1) for line in metadata.get_all("Project-URL"))
+    assert urls == _project()["urls"]
+    assert set(metadata.get_all("Classifier")) == set(_project()["classifiers"])
+    assert metadata["Description-Content-Type"] == "text/markdown"
+    requires = [Requirement(line) for line in metadata.get_all("Requires-Dist")]
+    assert {r.name for r in requires if r.marker is None} == {"keras", "numpy"}
