@@ -158,3 +158,46 @@ PRUNING_SETTINGS: dict[str, PruningSettings] = {
         timing_repeats=15,
     ),
 }
+
+
+@dataclass(frozen=True)
+class AuthorsPruningSettings:
+    """Size of the study of the authors' own pruning protocol (``pruning_authors``) under
+    one profile: their parametrisation, Adam, no bias, three activations.
+
+    The authors trained 100 epochs (retraining 20) on a 2000-node hidden layer; a smaller
+    ``epochs`` is this profile's reduction, and ``epoch_curve`` retrains one seed's
+    networks at several epoch counts to show where the reduced numbers sit on the way.
+    """
+
+    seeds: int
+    epochs: int  # of every first training
+    retrain_epochs: int  # of the pre-training strategy's retraining (the authors': 20)
+    train_size: int | None
+    test_size: int | None
+    fractions: tuple[float, ...]  # evaluated without retraining, 0 first
+    retrain_fractions: tuple[float, ...]  # where the pre-training strategy retrains
+    control_fractions: tuple[float, ...]  # random nodes retrained; pruned size from scratch
+    activations: tuple[str, ...]  # of the 784-500-10 network
+    wide_seeds: int  # of the 784-2000-10 network (their data)
+    wide_activations: tuple[str, ...]
+    epoch_curve: tuple[int, ...]  # first-training epochs of one seed (relu, 784-500-10)
+
+
+AUTHORS_PRUNING_SETTINGS: dict[str, AuthorsPruningSettings] = {
+    "smoke": AuthorsPruningSettings(
+        1, 1, 1, 2000, 1000, (0.0, 0.05, 0.5, 0.7, 0.9), (0.05, 0.7), (0.7,),
+        ("relu", "elu", "tanh"), 1, ("relu",), (2,),
+    ),
+    "quick": AuthorsPruningSettings(
+        2, 3, 3, None, None, (0.0, 0.05, 0.5, 0.7, 0.9), (0.05, 0.5, 0.7, 0.9), (0.7,),
+        ("relu", "elu", "tanh"), 1, ("relu",), (6,),
+    ),
+    # Reduced to fit a 2-core CPU (the chapter states it): 5 epochs (retraining 5) instead of
+    # the authors' 100 (20), twelve fractions instead of nineteen, one seed of the
+    # 2000-node network; one seed's relu networks also at 15 and 30 epochs.
+    "paper": AuthorsPruningSettings(
+        5, 5, 5, None, None, (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95),
+        (0.05, 0.5, 0.7, 0.9), (0.7,), ("relu", "elu", "tanh"), 1, ("relu",), (5, 15, 30),
+    ),
+}

@@ -205,3 +205,92 @@ def test_compiled_programs_are_not_autograph_converted():
     trainer = GroupTrainer([spec], load_dataset(spec.dataset, spec.train_size, spec.test_size))
     for compiled in (trainer._epoch_fn, trainer._step_fn, trainer._eval_fn):
         assert compiled._autograph is False  # converting their source cost seconds per group
+
+
+def _keras_fit_with_optimizer(spec, data):
+    """``model.fit`` with the spec's optimiser (Keras' Adam or AdaMax) and, for direct runs
+    without bias, ``Dense(use_bias=False)`` layers; the engine's data order."""
+    import keras
+
+    from spectral_nb.experiments.bench.keras_path import build_keras_model
+    from spectral_nb.experiments.engine.initial import epoch_order, initial_parameters
+
+    if spec.use_bias:
+        model = build_keras_model(spec)
+    else:
+        model = keras.Sequential([
+            keras.Input((spec.sizes[0],)),
+            *(
+                keras.layers.Dense(
+                    spec.sizes[k + 1], use_bias=False,
+                    activation=None if activation == "linear" else activation,
+                    kernel_initializer=keras.initializers.Constant(p["kernel"]),
+                )
+                for k, (p, activation) in enumerate(
+                    zip(initial_parameters(spec), spec.activations, strict=True)
+                )
+            ),
+        ])
+    optimizer = {"adam": keras.optimizers.Adam, "adamax": keras.optimizers.Adamax}[spec.optimizer]
+    model.compile(
+        optimizer=optimizer(learning_rate=spec.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+    )
+    losses, accuracies = [], []
+    for epoch in range(spec.epochs):
+        order = epoch_order(spec, epoch, len(data.y_train))
+        fit = model.fit(data.float_train()[order], data.y_train[order],
+                        batch_size=spec.batch_size, epochs=1, shuffle=False, verbose=0)
+        losses.append(fit.history["loss"][-1])
+        accuracies.append(model.evaluate(data.float_test(), data.y_test, verbose=0)[1])
+    return losses, accuracies, model
+
+
+ADAM = dict(optimizer="adam", learning_rate=1e-3)
+ADAM_CASES = [
+    _spec((784, 10), (), "unconstrained", **ADAM),
+    _spec((784, 50, 10), ("relu",), "unconstrained", **ADAM).replace(use_bias=False),
+    _spec((784, 50, 10), ("elu",), convention="zero_in", **ADAM),
+    _spec((784, 50, 10), ("tanh",), "train_lambda_phi", convention="zero_in", **ADAM),
+    _spec((784, 40, 30, 10), ("elu", "relu"), "train_lambda_phi", convention="zero_in", **ADAM),
+]
+
+
+@pytest.mark.parametrize(
+    "spec", ADAM_CASES,
+    ids=lambda s: f"{s.regime}-{s.convention}-bias{s.use_bias}-{'-'.join(s.hidden_activations)}",
+)
+def test_engine_with_adam_reproduces_keras_fit(spec):
+    data = load_dataset(spec.dataset, spec.train_size, spec.test_size)
+    (engine,) = train_runs([spec], data)
+    losses, accuracies, model = _keras_fit_with_optimizer(spec, data)
+    np.testing.assert_allclose(engine.train_loss, losses, rtol=2e-4)
+    np.testing.assert_allclose(engine.test_accuracy, accuracies, atol=1.5 / spec.test_size)
+    if not spec.use_bias:
+        assert all("bias" not in layer for layer in engine.parameters)
+    assert engine.train_loss != train_runs([spec.replace(optimizer="adamax")], data)[0].train_loss
+
+
+def test_zero_in_convention_keeps_input_eigenvalues_at_zero_and_one_eigenvalue_per_node():
+    from spectral_nb.experiments.engine.initial import initial_parameters
+
+    spec = _spec((784, 40, 30, 10), ("elu", "tanh"), "train_lambda_phi", convention="zero_in",
+                 **ADAM)
+    start = initial_parameters(spec)
+    assert all(not layer["eigenvalues_in"].any() for layer in start)
+    assert all(np.abs(layer["eigenvectors"]).max() <= 0.2 for layer in start)
+    assert all(np.abs(layer["eigenvalues_out"]).max() <= 0.5 for layer in start)
+    (result,) = train_runs([spec], load_dataset(spec.dataset, spec.train_size, spec.test_size))
+    assert all(not layer["eigenvalues_in"].any() for layer in result.parameters)
+    assert spec.trainable_parameter_count() == sum(
+        n * m + m for n, m in zip(spec.sizes[:-1], spec.sizes[1:], strict=False)
+    )
+
+
+def test_new_fields_at_their_defaults_leave_the_hash_alone():
+    spec = _spec((784, 50, 10), ("relu",), "unconstrained")
+    assert "use_bias" not in spec.to_dict()
+    assert spec.replace(use_bias=False).hash != spec.hash
+    assert spec.replace(optimizer="adam").hash != spec.hash
+    with pytest.raises(ValueError, match="use_bias"):
+        _spec((784, 10), ()).replace(use_bias=False)

@@ -93,7 +93,8 @@ def test_paper_profile_is_the_papers_protocol():
         build("pruning_other", "mnist", "paper")
     with pytest.raises(ValueError, match="fashion_mnist only"):
         build("pruning_three_hidden", "mnist", "paper")
-    assert set(STUDIES) == set(PLANS) and all(n.startswith("pruning_") for n in STUDIES)
+    assert set(STUDIES) == {*PLANS, "pruning_authors"}
+    assert all(n.startswith("pruning_") for n in STUDIES)
 
 
 def test_registered_with_the_experiments_package():
@@ -106,3 +107,40 @@ def test_registered_with_the_experiments_package():
     record = {"kind": "pruning", "spec": study.specs[0].to_dict()}
     assert kinds.spec_of_record(record) == study.specs[0]
     assert kind.estimate_seconds(study.specs) > 0
+
+
+def test_authors_protocol_study_is_their_parametrisation_and_optimiser():
+    from spectral_nb.profiles import AUTHORS_PRUNING_SETTINGS
+
+    for profile in ("smoke", "paper"):
+        study = build("pruning_authors", "fashion_mnist", profile)
+        s = AUTHORS_PRUNING_SETTINGS[profile]
+        assert len({spec.hash for spec in study.specs}) == len(study.specs)
+        for spec in study.specs:
+            assert spec.optimizer == "adam" and spec.learning_rate == 1e-3
+            assert spec.batch_size == 200 and not spec.base_run().trainable_sets(0).get("bias")
+            if spec.strategy == "dense":
+                assert not spec.use_bias and not spec.base_run().use_bias
+            else:
+                assert spec.convention == "zero_in" and spec.rankings[0] == "eigenvalue_out"
+        roles = {(sp.tags["role"], sp.tags["activation"]) for sp in study.specs}
+        assert {(r, a) for r in ("post", "dense", "pre", "pre_random", "scratch")
+                for a in s.activations} <= roles
+        scratch = [sp for sp in study.specs if sp.tags["role"] == "scratch"]
+        assert all(sp.sizes == (784, 150, 10) and sp.epochs == s.retrain_epochs
+                   for sp in scratch if sp.tags["as_fraction"] == 0.7)
+        randoms = [sp for sp in study.specs if sp.tags["role"] == "pre_random"]
+        assert all(sp.retrained_ranking == "random" for sp in randoms)
+    with pytest.raises(ValueError, match="fashion_mnist only"):
+        build("pruning_authors", "mnist", "paper")
+
+
+def test_new_pruning_fields_keep_old_hashes_and_are_checked():
+    spec = _spec(fractions=(0.0, 0.5), retrain_fractions=())
+    assert spec.hash == "6a0f2d855f165b83"
+    assert "optimizer" not in spec.to_dict() and "use_bias" not in spec.to_dict()
+    assert spec.replace(optimizer="adam").hash != spec.hash
+    with pytest.raises(SpecError, match="dense strategy"):
+        _spec(use_bias=False)
+    with pytest.raises(SpecError, match="retrain_ranking"):
+        _spec(retrain_ranking="eigenvalue_in", convention="zero_in")

@@ -62,6 +62,14 @@ RANKINGS: dict[str, tuple[str, ...]] = {
     "pre": SPECTRAL_RANKINGS,
     "dense": ("connectivity", "random"),
 }
+# With the authors' pruning parametrisation (convention "zero_in") every input eigenvalue is
+# 0, so the product rule and the input half score every node 0: a node is ranked by the
+# eigenvalue of the layer that produces it (combine="out"), as their code does.
+ZERO_IN_RANKINGS = ("eigenvalue_out", "connectivity", "random")
+# Fields added after records were first committed: left out of a spec's identity (and of its
+# dict) while they hold their default, so every earlier record keeps its hash.
+OPTIONAL_FIELDS: dict[str, Any] = {"optimizer": "adamax", "use_bias": True,
+                                   "retrain_ranking": None}
 # ranking name -> (rank, combine) arguments of spectral_nb.prune
 PRUNE_ARGUMENTS: dict[str, tuple[str, str]] = {
     "eigenvalue": ("eigenvalue", "product"),
@@ -101,10 +109,17 @@ class PruningSpec(SpecIdentity):
         strategy's reference).
     convention
         Eigenvalue convention of the spectral runs (``paper`` or ``authors_code``).
-    learning_rate, batch_size, epochs, train_size, test_size
-        As in ``RunSpec`` (AdaMax).
+    learning_rate, batch_size, epochs, train_size, test_size, optimizer
+        As in ``RunSpec`` (``adamax`` or ``adam``).
     retrain_epochs
         Epochs of every retraining.
+    use_bias
+        Whether the dense strategy's layers have biases (``False``: none, as in the authors'
+        pruning code; spectral layers never have one).
+    retrain_ranking
+        The ranking whose pruned networks are trained again (``None``: the strategy's own,
+        the first of :attr:`rankings`); ``"random"`` gives the control of the same retraining
+        from randomly chosen nodes.
     """
 
     kind: ClassVar[str] = "pruning"
@@ -124,6 +139,9 @@ class PruningSpec(SpecIdentity):
     retrain_epochs: int = 20
     train_size: int | None = None
     test_size: int | None = None
+    optimizer: str = "adamax"
+    use_bias: bool = True
+    retrain_ranking: str | None = None
     tags: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -136,7 +154,14 @@ class PruningSpec(SpecIdentity):
     # ------------------------------------------------------------------ derived runs
     @property
     def rankings(self) -> tuple[str, ...]:
+        if self.convention == "zero_in" and self.strategy != "dense":
+            return ZERO_IN_RANKINGS
         return RANKINGS[self.strategy]
+
+    @property
+    def retrained_ranking(self) -> str:
+        """The ranking that picks the nodes of every retrained network."""
+        return self.retrain_ranking or self.rankings[0]
 
     def base_run(self) -> RunSpec:
         """The engine run that trains the network before any pruning."""
@@ -146,6 +171,7 @@ class PruningSpec(SpecIdentity):
             convention=self.convention if self.strategy != "dense" else "paper",
             seed=self.seed, learning_rate=self.learning_rate, batch_size=self.batch_size,
             epochs=self.epochs, train_size=self.train_size, test_size=self.test_size,
+            optimizer=self.optimizer, use_bias=self.use_bias or self.strategy != "dense",
         )
 
     def pruned_sizes(self, fraction: float) -> tuple[int, ...]:
@@ -164,6 +190,9 @@ class PruningSpec(SpecIdentity):
         data = dataclasses.asdict(self)
         for name in ("sizes", "hidden_activations", "fractions", "retrain_fractions"):
             data[name] = list(data[name])
+        for name, default in OPTIONAL_FIELDS.items():
+            if data[name] == default:
+                del data[name]
         return data
 
 
@@ -171,7 +200,7 @@ def group_key(spec: PruningSpec) -> Hashable:
     """Specs with equal keys share one engine program for their base runs (and their
     retrainings, fraction by fraction)."""
     return ("pruning", run_group_key(spec.base_run()), spec.fractions,
-            spec.retrain_fractions, spec.retrain_epochs)
+            spec.retrain_fractions, spec.retrain_epochs, spec.retrained_ranking)
 
 
 def estimate_seconds(specs: Sequence[PruningSpec]) -> float:
@@ -238,5 +267,14 @@ def _validate(spec: PruningSpec) -> None:
             f"of {hidden}; use smaller fractions.",
         )
     need(spec.epochs >= 1 and spec.retrain_epochs >= 1, "epochs must be positive.")
+    need(
+        spec.use_bias or spec.strategy == "dense",
+        "use_bias=False applies to the dense strategy (spectral layers have no bias).",
+    )
+    need(
+        spec.retrain_ranking is None or spec.retrain_ranking in spec.rankings,
+        f"retrain_ranking {spec.retrain_ranking!r} is not one of this strategy's rankings "
+        f"{spec.rankings}.",
+    )
     # the base run validates the rest (learning rate, batch size, subsets)
     spec.base_run()

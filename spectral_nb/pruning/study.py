@@ -13,6 +13,19 @@
                           spectral one in the paper's own convention (input eigenvalues frozen
                           near zero, eigenvectors U[-0.5, 0.5]) and the eigenvalue-only one
                           at learning rate 0.03; every fraction, no retraining.
+``pruning_authors``       the authors' own protocol, as their code ran it (``../shared`` notes
+                          restated on the chapter page): spectral layers with input eigenvalues
+                          exactly 0 (convention ``zero_in``), nodes ranked by the producing
+                          layer's eigenvalue, no bias in the dense network, Adam at 1e-3,
+                          batches of 200, relu / elu / tanh, on Fashion-MNIST. Per activation,
+                          784 -> 500 -> 10 (the paper's caption): ``post`` and ``dense`` at
+                          every fraction, ``pre`` retrained at ``retrain_fractions``; the
+                          controls at ``control_fractions`` (the same retraining from randomly
+                          chosen nodes, and a network of the pruned size trained from scratch
+                          for the retraining's epochs); one seed's relu networks at the
+                          ``epoch_curve`` epoch counts; 784 -> 2000 -> 10 (the authors' data)
+                          with ``wide_seeds`` seeds. Sizes per profile:
+                          :data:`spectral_nb.profiles.AUTHORS_PRUNING_SETTINGS`.
 
 Protocol choices the paper leaves open (stated on the chapter page): AdaMax with the main
 paper's non-linear learning rate 0.01, batches of 300, 20 epochs for every training and
@@ -27,7 +40,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..experiments.protocol.studies import NotOnDataset, Study
-from ..profiles import PRUNING_SETTINGS, settings
+from ..profiles import AUTHORS_PRUNING_SETTINGS, PRUNING_SETTINGS, AuthorsPruningSettings, settings
+from .selection import removed_count
 from .spec import PruningSpec
 
 ONE_HIDDEN = (784, 500, 10)
@@ -66,11 +80,74 @@ PLANS: dict[str, Plan] = {
         (Variant("pre", "paper"), Variant("post", "paper"), Variant("pre", learning_rate=0.03)),
     ),
 }
-STUDIES: tuple[str, ...] = tuple(PLANS)
+AUTHORS_STUDY = "pruning_authors"
+STUDIES: tuple[str, ...] = (*PLANS, AUTHORS_STUDY)
+# The authors' pruning protocol (their public code): Adam, learning rate, batch.
+AUTHORS_OPTIMIZER, AUTHORS_LEARNING_RATE, AUTHORS_BATCH_SIZE = "adam", 1e-3, 200
+WIDE = (784, 2000, 10)
+# Roles of the runs of pruning_authors (the tag ``role``).
+AUTHORS_ROLES = ("post", "dense", "pre", "pre_random", "scratch")
+
+
+def authors_spec(
+    role: str, sizes: tuple[int, ...], activation: str, seed: int, epochs: int,
+    s: AuthorsPruningSettings, dataset: str = "fashion_mnist",
+) -> PruningSpec:
+    """One run of ``pruning_authors``: ``role`` is one of :data:`AUTHORS_ROLES`."""
+    if role not in AUTHORS_ROLES:
+        raise ValueError(f"Unknown role {role!r}; choose from {AUTHORS_ROLES}.")
+    strategy = {"pre_random": "pre", "scratch": "post"}.get(role, role)
+    fractions, retrain = s.fractions, ()
+    if role == "pre":
+        retrain = s.retrain_fractions
+    elif role == "pre_random":
+        fractions = retrain = (0.0, *s.control_fractions)
+    elif role == "scratch":
+        fractions = (0.0,)
+    return PruningSpec(
+        dataset=dataset, sizes=sizes, hidden_activations=(activation,) * (len(sizes) - 2),
+        strategy=strategy, seed=seed, fractions=fractions, retrain_fractions=retrain,
+        convention="paper" if strategy == "dense" else "zero_in",
+        learning_rate=AUTHORS_LEARNING_RATE, batch_size=AUTHORS_BATCH_SIZE,
+        epochs=epochs, retrain_epochs=s.retrain_epochs, train_size=s.train_size,
+        test_size=s.test_size, optimizer=AUTHORS_OPTIMIZER,
+        use_bias=strategy != "dense", retrain_ranking="random" if role == "pre_random" else None,
+        tags={"study": AUTHORS_STUDY, "role": role, "activation": activation,
+              "network": "-".join(map(str, sizes)), "epochs": epochs},
+    )
+
+
+def _authors_specs(dataset: str, s: AuthorsPruningSettings) -> list[PruningSpec]:
+    specs: list[PruningSpec] = []
+    for activation in s.activations:
+        for role in ("post", "dense", "pre", "pre_random"):
+            specs.extend(authors_spec(role, ONE_HIDDEN, activation, seed, s.epochs, s, dataset)
+                         for seed in range(s.seeds))
+        for fraction in s.control_fractions:
+            kept = ONE_HIDDEN[1] - removed_count(fraction, ONE_HIDDEN[1])
+            for seed in range(s.seeds):
+                spec = authors_spec("scratch", (784, kept, 10), activation, seed,
+                                    s.retrain_epochs, s, dataset)
+                specs.append(spec.replace(tags={**spec.tags, "as_fraction": fraction,
+                                                "network": "-".join(map(str, ONE_HIDDEN))}))
+    for epochs in (e for e in s.epoch_curve if e != s.epochs):  # s.epochs: the runs above
+        for role in ("post", "dense", "pre"):
+            spec = authors_spec(role, ONE_HIDDEN, "relu", 0, epochs, s, dataset)
+            specs.append(spec.replace(tags={**spec.tags, "epoch_curve": True}))
+    for activation in s.wide_activations:
+        for role in ("post", "dense", "pre"):
+            specs.extend(authors_spec(role, WIDE, activation, seed, s.epochs, s, dataset)
+                         for seed in range(s.wide_seeds))
+    return specs
 
 
 def build(name: str, dataset: str = "fashion_mnist", profile: str = "quick") -> Study:
     """The pruning runs of study ``name`` on ``dataset`` under ``profile``."""
+    if name == AUTHORS_STUDY:
+        if dataset != "fashion_mnist":
+            raise NotOnDataset(f"Study {name!r} runs on fashion_mnist only, not {dataset!r}.")
+        s = settings(AUTHORS_PRUNING_SETTINGS, profile)
+        return Study(name, dataset, profile, tuple(_authors_specs(dataset, s)))
     if name not in PLANS:
         raise ValueError(f"Unknown pruning study {name!r}; choose from {', '.join(STUDIES)}.")
     plan = PLANS[name]

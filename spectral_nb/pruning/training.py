@@ -52,7 +52,8 @@ def keras_model(sizes: Sequence[int], activations: Sequence[str],
         if "eigenvectors" in params:
             layers.append(Spectral(sizes[k + 1], activation=plain, name=name))
         else:
-            layers.append(keras.layers.Dense(sizes[k + 1], activation=plain, name=name))
+            layers.append(keras.layers.Dense(sizes[k + 1], activation=plain, name=name,
+                                             use_bias="bias" in params))
         if activation == "tanh_beta":
             layers.append(ScaledTanh(float(params["beta"]), name=f"tanh_beta_{k + 1}"))
     model = keras.Sequential([keras.Input((sizes[0],)), *layers])
@@ -74,11 +75,13 @@ def pruned_model(model: keras.Model, spec: PruningSpec, fraction: float, ranking
 def pruned_parameters(model: keras.Model, spec: PruningSpec, fraction: float
                       ) -> tuple[tuple[int, ...], list[dict[str, np.ndarray]]]:
     """Layer sizes and engine-format parameters of ``model`` pruned with the strategy's own
-    ranking at ``fraction`` (the starting point of a retraining)."""
-    pruned = pruned_model(model, spec, fraction, spec.rankings[0])
+    ranking (or its ``retrain_ranking``) at ``fraction`` (the starting point of a
+    retraining; a dense network without bias keeps none)."""
+    pruned = pruned_model(model, spec, fraction, spec.retrained_ranking)
     dense = model_chain(pruned).dense_layers
     params = [
-        {name: value.astype(np.float32) for name, value in layer_parameters(layer).items()}
+        {name: value.astype(np.float32) for name, value in layer_parameters(layer).items()
+         if name != "bias" or spec.base_run().use_bias}
         for layer in dense
     ]
     for layer in pruned.layers:  # a tanh_beta slope belongs to the layer before it

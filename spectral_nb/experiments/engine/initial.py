@@ -4,7 +4,10 @@ The fast engine and the plain Keras path start from these same arrays, so their 
 can be compared run for run. The paper's ranges are the ``Spectral`` layer's defaults
 (:data:`spectral_nb.layers.spectral.PAPER_EIGENVECTOR_RANGE` and ``PAPER_EIGENVALUE_RANGE``);
 the authors' code draws eigenvectors Glorot-uniform and both eigenvalue sets from
-U[-0.5, 0.5] (:data:`AUTHORS_CODE_EIGENVALUE_RANGE`).
+U[-0.5, 0.5] (:data:`AUTHORS_CODE_EIGENVALUE_RANGE`); their pruning code draws eigenvectors
+from U[-0.2, 0.2] and output eigenvalues from U[-0.5, 0.5], input eigenvalues 0
+(:data:`ZERO_IN_EIGENVECTOR_RANGE`, :data:`ZERO_IN_EIGENVALUE_RANGE`). A direct-space run
+without bias (``use_bias=False``) has no ``bias`` array.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from ...operators import spectral_kernel
 from ..protocol.spec import RunSpec
 
 AUTHORS_CODE_EIGENVALUE_RANGE = 0.5
+# The authors' pruning code (convention "zero_in"): eigenvectors U[-0.2, 0.2], output
+# eigenvalues U[-0.5, 0.5], input eigenvalues exactly 0.
+ZERO_IN_EIGENVECTOR_RANGE = 0.2
+ZERO_IN_EIGENVALUE_RANGE = 0.5
 
 
 def _glorot(rng: np.random.Generator, n: int, m: int) -> np.ndarray:
@@ -61,6 +68,13 @@ def initial_parameters(spec: RunSpec) -> list[dict[str, np.ndarray]]:
                 params = _paper_spectral_draw(spec, k, rng)
                 if k > 0 and spec.inner_eigenvalues == "tied":
                     params["eigenvalues_in"] = layers[k - 1]["eigenvalues_out"]
+            elif spec.convention == "zero_in":
+                r, v = ZERO_IN_EIGENVALUE_RANGE, ZERO_IN_EIGENVECTOR_RANGE
+                params = {
+                    "eigenvectors": rng.uniform(-v, v, (n, m)),
+                    "eigenvalues_in": np.zeros(n),
+                    "eigenvalues_out": rng.uniform(-r, r, m),
+                }
             else:
                 r = AUTHORS_CODE_EIGENVALUE_RANGE
                 params = {
@@ -80,6 +94,8 @@ def initial_parameters(spec: RunSpec) -> list[dict[str, np.ndarray]]:
             else:
                 kernel = _glorot(rng, n, m)
             params = {"kernel": kernel, "bias": np.zeros(m)}
+            if not spec.use_bias:
+                del params["bias"]
             if spec.regime == "constrained":
                 params["entries"] = choose_trainable_entries(
                     n, m, spec.constrained_budget[k], constrained_entries_seed(spec, k)

@@ -15,14 +15,22 @@ trainable sets and metrics:
   (:mod:`.chain`), exact for linear cascades;
 - every run's products are separate 2-D matrix multiplications, thin ones shaped for the
   CPU's GEMM (:func:`.factored.run_matmul`);
-- frozen parameter sets get a zero gradient mask; with AdaMax a parameter whose gradient is
-  always zero never moves (its moments stay exactly zero), so this equals training only
-  the trainable sets, as the Keras layers do with non-trainable weights.
+- frozen parameter sets get a zero gradient mask; with AdaMax or Adam a parameter whose
+  gradient is always zero never moves (its moments stay exactly zero), so this equals
+  training only the trainable sets, as the Keras layers do with non-trainable weights.
 
-AdaMax follows Keras' update (``beta_1 = 0.9``, ``beta_2 = 0.999``, ``epsilon = 1e-7``)
-through TF's fused ``ResourceApplyAdaMax`` kernel, which differs from Keras' arithmetic only
-in rounding order, so the engine reproduces ``model.fit`` given the same data order
-(``tests/test_engine.py``). How fast it is, and what was tried: ``docs/performance.md``.
+The optimiser is the spec's: AdaMax or Adam, both with Keras' defaults (``beta_1 = 0.9``,
+``beta_2 = 0.999``, ``epsilon = 1e-7``), through TF's fused ``ResourceApplyAdaMax`` and
+``ResourceApplyAdam`` kernels. With ``t`` the step and ``g`` the gradient,
+
+- AdaMax: ``m = beta_1 m + (1 - beta_1) g``, ``u = max(beta_2 u, |g|)``,
+  ``var -= lr m / ((1 - beta_1^t) (u + epsilon))``;
+- Adam: ``m`` as above, ``v = beta_2 v + (1 - beta_2) g^2``,
+  ``var -= lr sqrt(1 - beta_2^t) / (1 - beta_1^t) m / (sqrt(v) + epsilon)``.
+
+The kernels differ from Keras' arithmetic only in rounding order, so the engine reproduces
+``model.fit`` given the same data order (``tests/test_engine.py``). How fast it is, and what
+was tried: ``docs/performance.md``.
 """
 
 from __future__ import annotations
@@ -155,7 +163,7 @@ def _kernels(group: _Group) -> list[tuple[Any, tf.Tensor | None]]:
             )
             out.append((kernel, None))
         else:
-            out.append((layer["kernel"], layer["bias"]))
+            out.append((layer["kernel"], layer.get("bias")))
     return out
 
 
@@ -179,6 +187,8 @@ def _forward(group: _Group, x: tf.Tensor, batch: int) -> tf.Tensor:
             h = tf.nn.relu(h)
         elif activation == "tanh":
             h = tf.tanh(h)
+        elif activation == "elu":
+            h = tf.nn.elu(h)
         elif activation == "tanh_beta":
             h = tf.tanh(group.layers[k]["beta"][:, None, None] * h)
         start = k + 1
@@ -237,6 +247,7 @@ class GroupTrainer:
         self.full_steps, self.tail = divmod(self.n_train, self.batch)
         self.x_train, self.y_train, self.x_test, self.y_test = resident_tensors(data)
         self.learning_rate = tf.constant(spec.learning_rate, tf.float32)
+        self.optimizer = spec.optimizer
         self._beta_1, self._beta_2, self._epsilon = (
             tf.constant(value, tf.float32) for value in (BETA_1, BETA_2, EPSILON)
         )
@@ -253,7 +264,7 @@ class GroupTrainer:
         return tf.gather(self.x_train, indices)
 
     def _step(self, indices: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """One AdaMax step for every run on its own batch; returns summed loss and hits."""
+        """One optimiser step for every run on its own batch; returns summed loss and hits."""
         x = self._batch_pixels(indices)
         y = tf.gather(self.y_train, indices)
         group = self.group
@@ -265,19 +276,26 @@ class GroupTrainer:
         grads = tape.gradient(total, group.variables)
         group.iterations.assign_add(1.0)
         beta_1_power = tf.pow(BETA_1, group.iterations)
+        beta_2_power = tf.pow(BETA_2, group.iterations)
         for var, grad, mask, m, u in zip(
             group.variables, grads, group.masks, group.m, group.u, strict=True
         ):
             if mask is not None:
                 grad = grad * mask
-            # TF's fused AdaMax kernel: Keras' update (m, u = max(beta_2 u, |g|), then
-            # var -= lr m / ((1 - beta_1^t)(u + eps))) in one pass over memory instead of a
-            # dozen temporaries; it differs from Keras only in rounding order.
-            tf.raw_ops.ResourceApplyAdaMax(
-                var=var.handle, m=m.handle, v=u.handle, beta1_power=beta_1_power,
-                lr=self.learning_rate, beta1=self._beta_1, beta2=self._beta_2,
-                epsilon=self._epsilon, grad=grad,
-            )
+            # TF's fused kernels: Keras' updates (module docstring) in one pass over memory
+            # instead of a dozen temporaries; they differ from Keras only in rounding order.
+            if self.optimizer == "adam":
+                tf.raw_ops.ResourceApplyAdam(
+                    var=var.handle, m=m.handle, v=u.handle, beta1_power=beta_1_power,
+                    beta2_power=beta_2_power, lr=self.learning_rate, beta1=self._beta_1,
+                    beta2=self._beta_2, epsilon=self._epsilon, grad=grad,
+                )
+            else:
+                tf.raw_ops.ResourceApplyAdaMax(
+                    var=var.handle, m=m.handle, v=u.handle, beta1_power=beta_1_power,
+                    lr=self.learning_rate, beta1=self._beta_1, beta2=self._beta_2,
+                    epsilon=self._epsilon, grad=grad,
+                )
         hits = tf.reduce_sum(
             tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), y), tf.float32),
             axis=1,

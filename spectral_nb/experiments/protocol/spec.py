@@ -13,10 +13,14 @@ import numpy as np
 
 REGIMES: tuple[str, ...] = ("train_lambda", "train_lambda_phi", "constrained", "unconstrained")
 SPECTRAL_REGIMES: tuple[str, ...] = ("train_lambda", "train_lambda_phi")
-CONVENTIONS: tuple[str, ...] = ("paper", "authors_code")
+# "zero_in" is the parametrisation of the authors' pruning code: one eigenvalue per node, input
+# eigenvalues exactly 0 and frozen (W = -phi diag(lam_out)), phi ~ U[-0.2, 0.2],
+# lam_out ~ U[-0.5, 0.5].
+CONVENTIONS: tuple[str, ...] = ("paper", "authors_code", "zero_in")
 DATASETS: tuple[str, ...] = ("mnist", "fashion_mnist")
-HIDDEN_ACTIVATIONS: tuple[str, ...] = ("linear", "relu", "tanh", "tanh_beta")
-OPTIMIZERS: tuple[str, ...] = ("adamax",)
+HIDDEN_ACTIVATIONS: tuple[str, ...] = ("linear", "relu", "tanh", "tanh_beta", "elu")
+# Keras' defaults for both: beta_1 0.9, beta_2 0.999, epsilon 1e-7 (engine.trainer).
+OPTIMIZERS: tuple[str, ...] = ("adamax", "adam")
 # Readings of the paper for the input eigenvalues of layers after the first (paper convention):
 # held at one, frozen at their random draw, or shared with the previous layer's outputs.
 INNER_EIGENVALUES: tuple[str, ...] = ("one", "random", "tied")
@@ -25,7 +29,9 @@ INNER_EIGENVALUES: tuple[str, ...] = ("one", "random", "tied")
 DIRECT_INITS: tuple[str, ...] = ("glorot", "spectral")
 # Fields added after records were first committed: left out of a spec's identity (and of its
 # dict) while they hold their default, so every earlier record keeps its hash.
-OPTIONAL_FIELDS: dict[str, Any] = {"inner_eigenvalues": "one", "direct_init": "glorot"}
+OPTIONAL_FIELDS: dict[str, Any] = {
+    "inner_eigenvalues": "one", "direct_init": "glorot", "use_bias": True,
+}
 INPUT_SIZE = 784
 CLASSES = 10
 
@@ -111,9 +117,14 @@ class RunSpec(SpecIdentity):
     convention
         Which eigenvalues a spectral run trains and how it is initialised:
         ``paper`` (the paper's counting, e.g. N2 + N3 + N4 for the non-linear net;
-        eigenvectors U[-0.5, 0.5], eigenvalues U[-0.01, 0.01]) or ``authors_code``
+        eigenvectors U[-0.5, 0.5], eigenvalues U[-0.01, 0.01]), ``authors_code``
         (input and output eigenvalues of every layer, Glorot eigenvectors, eigenvalues
-        U[-0.5, 0.5], as in the authors' public code).
+        U[-0.5, 0.5], as in the authors' public code) or ``zero_in`` (the authors' pruning
+        code: every layer's input eigenvalues exactly 0 and frozen, so ``W = -phi
+        diag(lam_out)`` and each node has one eigenvalue; eigenvectors U[-0.2, 0.2],
+        output eigenvalues U[-0.5, 0.5]).
+    optimizer
+        ``adamax`` or ``adam`` (Keras' defaults for the moments and epsilon).
     constrained_budget
         For ``constrained`` runs: trainable weights per layer, a random split of the
         matching spectral run's eigenvalue count drawn by :func:`constrained_twin`; never
@@ -151,6 +162,7 @@ class RunSpec(SpecIdentity):
     test_size: int | None = None
     inner_eigenvalues: str = "one"
     direct_init: str = "glorot"
+    use_bias: bool = True
     tags: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -180,19 +192,23 @@ class RunSpec(SpecIdentity):
     def trainable_sets(self, layer: int) -> dict[str, bool]:
         """Which parameter sets of weight layer ``layer`` (0-based) are trained."""
         if self.is_spectral:
-            both = self.convention == "authors_code" or self.n_layers == 1
             return {
                 "eigenvectors": self.regime == "train_lambda_phi",
-                "eigenvalues_in": both,
+                "eigenvalues_in": self._trains_input_eigenvalues(),
                 "eigenvalues_out": True,
             }
-        return {"kernel": True, "bias": self.regime == "unconstrained"}
+        return {"kernel": True, "bias": self.regime == "unconstrained" and self.use_bias}
+
+    def _trains_input_eigenvalues(self) -> bool:
+        if self.convention == "zero_in":
+            return False
+        return self.convention == "authors_code" or self.n_layers == 1
 
     def spectral_eigenvalue_counts(self) -> tuple[int, ...]:
         """Trained eigenvalues per layer of the spectral twin (the constrained budget)."""
         counts = []
+        both = self._trains_input_eigenvalues()
         for k in range(self.n_layers):
-            both = self.convention == "authors_code" or self.n_layers == 1
             counts.append(self.sizes[k + 1] + (self.sizes[k] if both else 0))
         return tuple(counts)
 
@@ -208,7 +224,7 @@ class RunSpec(SpecIdentity):
             elif self.regime == "constrained":
                 total += self.constrained_budget[k]
             else:
-                total += n * m + m
+                total += n * m + m * self.use_bias
         total += sum(a == "tanh_beta" for a in self.hidden_activations)
         return total
 
@@ -233,7 +249,7 @@ def group_key(spec: RunSpec) -> tuple:
     return (
         spec.dataset, spec.sizes, spec.hidden_activations, spec.is_spectral, trained_sets,
         spec.optimizer, spec.learning_rate, spec.batch_size, spec.epochs, spec.train_size,
-        spec.test_size, spec.inner_eigenvalues == "tied",
+        spec.test_size, spec.inner_eigenvalues == "tied", spec.use_bias,
     )
 
 
@@ -304,6 +320,15 @@ def _validate(spec: RunSpec) -> None:
         spec.direct_init == "glorot" or not spec.is_spectral,
         f"direct_init={spec.direct_init!r} applies to direct-space runs (constrained, "
         "unconstrained) only; spectral runs are initialised by their convention.",
+    )
+    need(
+        isinstance(spec.use_bias, bool) and (spec.use_bias or not spec.is_spectral),
+        f"use_bias={spec.use_bias!r}: give True or False, and leave it True for spectral runs "
+        "(spectral layers have no bias).",
+    )
+    need(
+        spec.use_bias or spec.regime == "unconstrained",
+        "use_bias=False applies to unconstrained runs only (constrained runs train no bias).",
     )
     if spec.regime == "constrained":
         need(
