@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from spectral_nb.cnn import SpectralConv2D, models, speedups, studies, tables
@@ -62,7 +61,10 @@ def test_studies_share_the_max_pooling_spatial_3x3_runs() -> None:
     opt = studies.build("cnn_optimisation", "fashion_mnist", "quick")
     config = studies.settings("quick")
     assert len(clf.specs) == 3 * len(config.seeds)
-    assert len(opt.specs) == 2 * len(config.kernel_sizes) * len(config.seeds)
+    assert len(opt.specs) == 2 * len(studies.kernel_sizes(config)) * len(config.seeds)
+    # the paper's 3x3 and 5x5, and 7x7 beyond them (the growth of the speed-up)
+    assert studies.kernel_sizes(config) == (3, 5, 7)
+    assert {s.kernel_size for s in opt.specs} == {3, 5, 7}
     shared = {s.hash for s in clf.specs} & {s.hash for s in opt.specs}
     assert len(shared) == len(config.seeds)
     assert all(s.tags["study"] == "cnn_optimisation" for s in opt.specs)
@@ -161,47 +163,6 @@ def test_time_to_loss_interpolates_and_reports_nan() -> None:
     assert np.isnan(speedups.time_to_loss(curve, 0.1))
 
 
-def test_summaries_findings_and_verdicts() -> None:
-    runs = pd.DataFrame(
-        {
-            "kernel_size": ["3x3", "3x3", "5x5", "5x5"],
-            "seed": [0, 1, 0, 1],
-            "target_loss": [0.5] * 4,
-            "spectral_epochs": [1.0] * 4,
-            "speedup_epochs": [1.5, 2.0, np.nan, 6.0],
-            "speedup_seconds": [1.4, 1.9, np.nan, 5.0],
-            "spatial_s_per_epoch": [1.0] * 4,
-            "spectral_s_per_epoch": [1.1] * 4,
-        }
-    )
-    table = speedups.speedup_table(runs)
-    assert table.loc["3x3", "speedup_epochs"] == pytest.approx(np.sqrt(3.0))
-    assert table.loc["5x5", "reached"] == "1/2"
-    verdict = speedups.speedup_verdict(table)
-    assert "3x3 filters: a speed-up, smaller than the paper's" in verdict
-    assert "5x5 filters: a speed-up as large as the paper's" in verdict
-    assert list(speedups.speedup_display(table).columns)[0] == "reached target"
-    assert len(speedups.runs_display(runs).columns) == 6
-    clf = pd.DataFrame(
-        {
-            "dataset": ["d"] * 6, "pooling": ["max", "max", "spectral", "spectral",
-                                              "spectral+rr", "spectral+rr"],
-            "seed": [0, 1] * 3, "params": [10] * 6, "epochs": [1] * 6,
-            "train_images": [5] * 6, "test_images": [4] * 6,
-            "test_accuracy": [0.80, 0.81, 0.70, 0.71, 0.6, 0.6],
-            "seconds_per_epoch": [1.0] * 6,
-        }
-    )
-    clf_table = tables.classification_table(clf)
-    assert "worse" in tables.classification_verdict(clf_table, "d")
-    found = tables.classification_findings(clf_table, "d")
-    assert found["cnn_acc_gap"] == pytest.approx(10.0)
-    assert found["cnn_acc_gap_word"] == "below" and found["cnn_acc_spectral_rr"] == 0.6
-    info = studies.information_preservation(RNG.random((2, 12, 12)), "d", (1 / 4, 1.0), (2,))
-    claims = tables.claims_table(info, clf_table, table, "quick", dataset="d")
-    assert claims.shape == (4, 3) and "0.7050" in claims.iloc[1, 2]
-
-
 def test_displays_name_datasets_and_words_replace_missing_numbers() -> None:
     assert speedups.number_or_not_measured(float("nan")) == speedups.NOT_MEASURED
     assert speedups.number_or_not_measured(2.345) == "2.35"
@@ -212,7 +173,8 @@ def test_displays_name_datasets_and_words_replace_missing_numbers() -> None:
     assert list(shown.columns) == ["spectral pooling", "average pooling", "max pooling"]
     found = tables.protocol_findings(studies.settings("quick"), studies.settings("paper"), 27, 1.0)
     assert found["cnn_c1"] == pytest.approx(0.225) and found["cnn_paper_runs"] == 27
-    assert studies.run_count("smoke") == 6
+    # 3 poolings + 3 sizes x 2 parametrisations, the max-pooling spatial 3x3 run shared
+    assert studies.run_count("smoke") == 8
 
 
 def test_exactness_sample_holds() -> None:
@@ -228,12 +190,12 @@ def test_records_are_trained_once_stored_and_read_back(tmp_path, monkeypatch) ->
     clf = studies.records("cnn_classification", "smoke")
     opt = studies.records("cnn_optimisation", "smoke")
     stored = list(ResultsStore(tmp_path / "smoke").records(kind="cnn"))
-    assert len(stored) == studies.run_count("smoke") == 6
+    assert len(stored) == studies.run_count("smoke") == 8
     assert {r["study"] for r in clf} == {"cnn_classification"}
     assert {r["spec"]["tags"]["study"] for r in opt} == {"cnn_optimisation"}
     assert len(tables.classification_frame(clf)) == 3
     summary, _ = speedups.optimisation_frames(opt)
-    assert list(summary["kernel_size"]) == ["3x3", "5x5"]
+    assert list(summary["kernel_size"]) == ["3x3", "5x5", "7x7"]
     again = studies.records("cnn_classification", "smoke")  # read back, nothing trained
     assert [r["spec_hash"] for r in again] == [r["spec_hash"] for r in clf]
 

@@ -7,6 +7,10 @@ pooling for reference, randomised resolution both ways, and ``Conv2D`` against
 ``SpectralConv2D``. The step is compiled the way each backend compiles a training step
 (``tf.function`` under TensorFlow, ``jax.jit`` under JAX; PyTorch runs eagerly); set
 ``KERAS_BACKEND`` to choose the backend.
+
+``--costs PROFILE`` instead times the training steps of the optimisation study's networks
+(:func:`step_costs`), spatial and spectral filters interleaved in one process, which is how
+the chapter turns its speed-ups in epochs into speed-ups in seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ import pandas as pd
 from .conv import SpectralConv2D
 from .pooling import SpectralPooling2D
 from .randomized import RandomizedResolution
+
+#: Interleaved step timing (:func:`step_costs`): (steps per timed block, repeats) per profile.
+STEP_TIMING: dict[str, tuple[int, int]] = {"smoke": (3, 3), "quick": (10, 5), "paper": (20, 9)}
 
 
 def _compiled_step(layer: keras.layers.Layer) -> Callable[[Any], list]:
@@ -165,6 +172,67 @@ def project(profile: str, steps: int = 50) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def step_costs(profile: str, dataset: str = "fashion_mnist") -> pd.DataFrame:
+    """Seconds per training step of the optimisation study's networks, interleaved.
+
+    For each filter size of the study under ``profile``, the spatial and the spectral network
+    of its first seed are built and their compiled Adam steps timed on one fixed batch, in one
+    process: each repeat times a block of steps of every network in turn (the order of the
+    two parametrisations alternating from repeat to repeat), so a change of the machine's load
+    reaches both alike. ``ratio`` is the median over repeats of the spectral block's time over
+    the spatial block's of the same repeat; ``spatial_ms`` and ``spectral_ms`` are medians of
+    milliseconds per step. Index: the size label (``"3x3"``); columns also ``steps``,
+    ``repeats`` and ``batch``. TensorFlow backend (the training loop's).
+    """
+    import tensorflow as tf
+
+    from .speedups import size_label
+    from .studies import build
+    from .training import build_model, training_step
+
+    steps, repeats = STEP_TIMING[profile]
+    study = build("cnn_optimisation", dataset, profile)
+    first_seed = min(spec.seed for spec in study.specs)
+    specs = {(s.kernel_size, s.parametrisation): s for s in study.specs if s.seed == first_seed}
+    batch = next(iter(specs.values())).batch_size
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.random((batch, 28, 28, 1), "float32"))
+    y = tf.constant(rng.integers(0, 10, batch).astype("int32"))
+    step_of = {key: training_step(build_model(spec)) for key, spec in specs.items()}
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")  # one trace per new network is expected, not a retracing problem
+    try:
+        for step in step_of.values():  # trace and warm up
+            float(step(x, y))
+            float(step(x, y))
+    finally:
+        logger.setLevel(level)
+    times: dict[tuple[int, str], list[float]] = {key: [] for key in step_of}
+    sizes = sorted({k for k, _ in step_of})
+    for repeat in range(repeats):
+        order = ("spatial", "spectral") if repeat % 2 == 0 else ("spectral", "spatial")
+        for k in sizes:
+            for param in order:
+                step = step_of[(k, param)]
+                tic = time.perf_counter()
+                for _ in range(steps):
+                    loss = step(x, y)
+                float(loss)  # wait for the device
+                times[(k, param)].append((time.perf_counter() - tic) / steps)
+    rows = [
+        {
+            "filters": size_label(k),
+            "spatial_ms": 1000 * float(np.median(times[(k, "spatial")])),
+            "spectral_ms": 1000 * float(np.median(times[(k, "spectral")])),
+            "ratio": float(np.median(np.divide(times[(k, "spectral")], times[(k, "spatial")]))),
+            "steps": steps, "repeats": repeats, "batch": batch,
+        }
+        for k in sizes
+    ]
+    return pd.DataFrame(rows).set_index("filters")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=64)
@@ -174,7 +242,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--project", metavar="PROFILE",
                         help="instead: time a few steps of every network of PROFILE's CNN "
                         "studies and print the projected training time")
+    parser.add_argument("--costs", metavar="PROFILE",
+                        help="instead: time the training steps of PROFILE's optimisation study, "
+                        "spatial and spectral filters interleaved")
     args = parser.parse_args(argv)
+    if args.costs:
+        print(f"optimisation study, profile {args.costs}: seconds per training step, "
+              "spatial and spectral interleaved")
+        print(step_costs(args.costs).round(3).to_string())
+        return
     if args.project:
         frame = project(args.project)
         print(f"CNN studies, profile {args.project}: {int(frame['runs'].sum())} runs, "

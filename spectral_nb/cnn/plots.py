@@ -10,6 +10,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from ..analysis.labels import DATASET_LABELS
+from .speedups import PAPER_SPEEDUPS
 
 METHOD_STYLE = {
     "spectral": {"color": "C0", "marker": "o", "label": "spectral pooling"},
@@ -117,5 +118,37 @@ def plot_loss_curves(curves: pd.DataFrame, x: str = "epoch") -> Figure:
         ax.set_title(f"{size} filters, Adam")
         ax.grid(alpha=0.3, which="both")
         ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+PAPER_NETS = ("Deep", "Generic", "Sp. Pool")  # the order of PAPER_SPEEDUPS' values
+
+
+def plot_speedup_growth(summary: pd.DataFrame) -> Figure:
+    """Adam's speed-up (epochs) against filter size: one line per seed, the paper's beside.
+
+    ``summary`` is :func:`spectral_nb.cnn.speedups.optimisation_frames`' first frame; seeds
+    whose spectral model never reached the target leave a gap.
+    """
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    size = summary["kernel_size"].str.split("x").str[0].astype(int)
+    for seed, sub in summary.assign(size=size).groupby("seed"):
+        ax.plot(sub["size"], sub["speedup_epochs"], marker="o", color="C0", lw=1, alpha=0.8,
+                label="this chapter, one line per seed" if seed == summary["seed"].min() else None)
+    paper_sizes = [int(k.split("x")[0]) for k in PAPER_SPEEDUPS]
+    for i, net in enumerate(PAPER_NETS):
+        values = [PAPER_SPEEDUPS[k][i] for k in PAPER_SPEEDUPS]
+        ax.plot(paper_sizes, values, marker="s", color="0.55", lw=0.8, ls="--",
+                label="paper (Deep, Generic, Sp. Pool nets)" if i == 0 else None)
+        ax.annotate(net, (paper_sizes[-1], values[-1]), xytext=(4, 0),
+                    textcoords="offset points", fontsize=7, color="0.4", va="center")
+    ax.axhline(1.0, color="0.3", lw=0.8, ls=":")
+    ax.set_xticks(sorted(set(size) | set(paper_sizes)))
+    ax.set_xticklabels([f"{k}x{k}" for k in ax.get_xticks()])
+    ax.set_xlabel("filter size")
+    ax.set_ylabel("speed-up of Adam (spatial epochs / spectral epochs)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
