@@ -82,7 +82,8 @@ def test_foreign_files_and_mismatched_names_are_damaged(tmp_path):
     (tmp_path / "fashion_mnist" / f"{SPEC.hash}.json").write_text(json.dumps(_record()))
     reasons = {d.path.name: d.reason for d in store.damaged()}
     assert "foreign" in reasons["notes.txt"]
-    assert "disagree" in reasons["0123456789abcdef.json"]
+    assert "copied or renamed" in reasons["0123456789abcdef.json"]
+    assert reasons["0123456789abcdef.json"].count(SPEC.hash) == 2  # its hash, its own name
     assert "migrate" in reasons["old_study"]
     assert "filed under fashion_mnist" in reasons[f"{SPEC.hash}.json"]
     assert list(store.records()) == []

@@ -161,14 +161,75 @@ def table1(frame: pd.DataFrame, dataset: str = "mnist", column: str = "accuracy"
                     **compare(paper, 0.0, best["mean"], best["std"]),
                 }
             )
+    return _in_table1_order(pd.DataFrame(rows))
+
+
+def _in_table1_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows by the paper's architecture order, then regime order."""
+    if table.empty:
+        return table
+    order = {a: i for i, a in enumerate(ARCHITECTURES)}
+    return table.sort_values(
+        ["architecture", "regime"],
+        key=lambda c: c.map(order) if c.name == "architecture" else c.map(REGIME_ORDER.index),
+    ).reset_index(drop=True)
+
+
+def expected_runs(studies: Iterable[Any], recorded: Any) -> pd.DataFrame:
+    """One row per run that ``studies`` ask for: ``dataset``, ``study``, ``regime``,
+    ``convention`` and ``recorded`` (``recorded(spec)``: whether it has a valid record)."""
+    rows = []
+    for study in studies:
+        for spec in study.specs:
+            entry = spec.to_dict()
+            rows.append(
+                {
+                    "dataset": entry["dataset"], "study": study.name, "regime": entry["regime"],
+                    "convention": convention_of({"spec": entry}),
+                    "recorded": bool(recorded(spec)),
+                }
+            )
+    return pd.DataFrame(rows, columns=["dataset", "study", "regime", "convention", "recorded"])
+
+
+def table1_coverage(
+    frame: pd.DataFrame, expected: pd.DataFrame, dataset: str = "mnist",
+    column: str = "accuracy",
+) -> pd.DataFrame:
+    """:func:`table1` with every cell the studies ask for and what each cell rests on.
+
+    ``expected`` is :func:`expected_runs` of the wide, deep and non-linear studies. Each
+    cell gets ``point`` (the sweep point of its best mean), ``n_seeds`` (the runs it
+    averages) and ``missing`` (its runs without a valid record). A cell with a missing run
+    is *incomplete*: its best point could move once the run is recorded, so ``point``,
+    ``mean``, ``std`` and ``n_seeds`` are left empty rather than shown from a subset.
+    """
+    found = table1(frame, dataset, column) if not frame.empty else pd.DataFrame()
+    wanted = expected[(expected.dataset == dataset) & in_paper_convention(expected)]
+    rows = []
+    for study, architecture in ARCHITECTURE_OF_STUDY.items():
+        for regime in REGIME_ORDER:
+            cell = wanted[(wanted.study == study) & (wanted.regime == regime)]
+            if cell.empty:
+                continue
+            missing = int((~cell["recorded"].astype(bool)).sum())
+            best = (
+                found[(found.architecture == architecture) & (found.regime == regime)]
+                if not found.empty else found
+            )
+            paper = TABLE1[(architecture, regime)] if dataset == "mnist" else np.nan
+            row: dict[str, Any] = {"architecture": architecture, "regime": regime,
+                                   "paper": paper, "mean": np.nan, "std": np.nan,
+                                   "n_seeds": pd.NA, "point": "", "missing": missing}
+            if not missing and not best.empty:
+                chosen = best.iloc[0]
+                row |= {"mean": chosen["mean"], "std": chosen["std"],
+                        "n_seeds": int(chosen["n_seeds"]), "point": chosen["best_point"]}
+            rows.append(row)
     table = pd.DataFrame(rows)
     if not table.empty:
-        order = {a: i for i, a in enumerate(ARCHITECTURES)}
-        table = table.sort_values(
-            ["architecture", "regime"],
-            key=lambda c: c.map(order) if c.name == "architecture" else c.map(REGIME_ORDER.index),
-        ).reset_index(drop=True)
-    return table
+        table["n_seeds"] = table["n_seeds"].astype("Int64")
+    return _in_table1_order(table)
 
 
 def table1_cross_fitted(frame: pd.DataFrame, dataset: str = "mnist") -> pd.DataFrame:

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
+import os
 
-from ..profiles import PROFILES
-from .protocol.spec import DATASETS
-from .protocol.studies import NotOnDataset
+# TensorFlow reads this when it is first imported (by a run's trainer): errors only, so its
+# start-up notes (oneDNN, CPU instructions, a missing CUDA driver's cuInit) stay off the output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+
+from ..profiles import AUTO, PROFILES  # noqa: E402
+from .protocol.spec import DATASETS  # noqa: E402
+from .protocol.studies import NotOnDataset  # noqa: E402
 
 DESCRIPTION = """\
 Train the book's studies and read their records.
 
 Every finished run is written at once as one JSON record under results/<profile>/<dataset>/,
 named by its spec hash, so an interrupted `run` resumes where it stopped and a run that two
-studies share is trained once. `list` and `table1` only read records (no TensorFlow)."""
+studies share is trained once; several `run`s (or a `run` and a Ray driver) on one store
+share the work, each run trained by one of them. `list` and `table1` only read records (no
+TensorFlow). Exit status: 0 done, 1 a problem the message names (unwritable store, unreachable
+cluster, missing data, damaged records, an incomplete table), 2 a wrong argument, 130
+interrupted (the records written so far are kept: run again to resume)."""
 
 EXAMPLES = """\
 examples:
@@ -26,9 +36,12 @@ examples:
   python -m spectral_nb.experiments run wide --repair                # move damaged records aside
   python -m spectral_nb.experiments list --profile paper
   python -m spectral_nb.experiments table1 --profile paper --dataset all
+  python -m spectral_nb.experiments table1 --profile quick --details --allow-partial
   python -m spectral_nb.experiments migrate --profile paper          # old per-study folders"""
 
 TABLE1_COLUMNS = ["architecture", "regime", "paper", "mean", "std", "n_seeds"]
+TABLE1_DETAILS = ["point", "missing"]  # with --details, and whenever a cell is incomplete
+INTERRUPTED = 130  # the shell's status for a process ended by Ctrl-C (128 + SIGINT)
 TABLE1_STUDIES = ("wide", "deep", "nonlinear")
 LOCAL_RAY = "local"  # --ray without an address
 
@@ -72,11 +85,26 @@ def _parser() -> argparse.ArgumentParser:
                          help="CPUs Ray reserves for each group (default 1)")
     cluster.add_argument("--gpus-per-task", type=float, default=0.0, metavar="N",
                          help="GPUs Ray reserves for each group (default 0)")
+    cluster.add_argument("--ray-timeout", type=float, default=None, metavar="SECONDS",
+                         help="give up joining the cluster when its head does not answer "
+                         "within this time (default 30)")
     listing = commands.add_parser("list", help="count recorded and missing runs per study, "
                                   "and report damaged records")
     common(listing, default_dataset="all")
-    table = commands.add_parser("table1", help="print Table 1 as CSV from the stored records")
+    table = commands.add_parser(
+        "table1", help="print Table 1 as CSV from the stored records",
+        description="Print Table 1 as CSV: per cell the paper's value, our best mean over the "
+        "sweep, its std and the seeds it averages. A cell with a run not recorded is "
+        "incomplete: its values are empty, `missing` counts its runs without a record, and "
+        "the command exits with status 1 unless --allow-partial is given.",
+    )
     common(table)
+    table.add_argument("--details", action="store_true",
+                       help="add the columns point (the sweep point of each cell's best mean) "
+                       "and missing (its runs without a record); shown anyway when a cell is "
+                       "incomplete")
+    table.add_argument("--allow-partial", action="store_true",
+                       help="exit with status 0 even when cells are incomplete")
     migrate = commands.add_parser("migrate", help="move records from per-study folders into "
                                   "the store keyed by spec hash (proves nothing is lost)")
     migrate.add_argument("--profile", default="paper", help="whose records (default paper)")
@@ -89,20 +117,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..profiles import validate
     from .store import ResultsStore, default_root
 
+    if args.profile == AUTO:
+        print(f"error: --profile {AUTO} is resolved by a chapter, not here; give one of "
+              f"{', '.join(PROFILES)}.", file=sys.stderr)
+        return 2
     try:
         validate(args.profile)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except ValueError:
+        print(f"error: unknown profile {args.profile!r}. Valid profiles: "
+              f"{', '.join(PROFILES)}.", file=sys.stderr)
         return 2
     store = ResultsStore(default_root(args.profile))
     if args.command == "migrate":
         return _migrate(store, args.dry_run)
     datasets = DATASETS if args.dataset == "all" else (args.dataset,)
     if args.command == "run":
-        return _run(store, args, datasets)
+        try:
+            return _run(store, args, datasets)
+        except KeyboardInterrupt as interrupt:
+            report = getattr(interrupt, "report", None)
+            kept = len(report.written) if report is not None else 0
+            print(f"\ninterrupted: {kept} new record(s) kept under {store.root}; run the same "
+                  "command again to resume.", file=sys.stderr)
+            return INTERRUPTED
     if args.command == "list":
         return _list(store, args.profile, datasets)
-    return _table1(store, args.profile, datasets, with_dataset=args.dataset == "all")
+    return _table1(store, args, datasets)
 
 
 def _study_names(chosen: str) -> tuple[str, ...]:
@@ -117,12 +157,14 @@ def _study_names(chosen: str) -> tuple[str, ...]:
 
 
 def _run(store, args: argparse.Namespace, datasets: Sequence[str]) -> int:
+    from ..data import DataError
     from .catalog import build
     from .runner import run_specs
+    from .store import StoreError
 
     executor, cluster_errors = None, ()
     if args.ray is not None:
-        from .cluster import ClusterError, RayExecutor, RayUnavailable, import_ray
+        from .cluster import JOIN_TIMEOUT_S, ClusterError, RayExecutor, RayUnavailable, import_ray
 
         cluster_errors = (ClusterError,)  # each names the problem and the fix
 
@@ -131,16 +173,25 @@ def _run(store, args: argparse.Namespace, datasets: Sequence[str]) -> int:
             executor = RayExecutor(
                 address=None if args.ray == LOCAL_RAY else args.ray,
                 cpus_per_task=args.cpus_per_task, gpus_per_task=args.gpus_per_task,
+                join_timeout_s=JOIN_TIMEOUT_S if args.ray_timeout is None else args.ray_timeout,
             )
         except (RayUnavailable, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-    elif (args.cpus_per_task, args.gpus_per_task) != (1.0, 0.0):
-        print("error: --cpus-per-task and --gpus-per-task need --ray", file=sys.stderr)
+    elif (args.cpus_per_task, args.gpus_per_task) != (1.0, 0.0) or args.ray_timeout is not None:
+        print("error: --cpus-per-task, --gpus-per-task and --ray-timeout need --ray",
+              file=sys.stderr)
         return 2
-    if args.repair:
-        for path in store.repair():
-            print(f"moved aside: {path}", file=sys.stderr)
+    try:
+        if args.repair:
+            for path in store.repair():
+                print(f"{'removed' if not path.exists() else 'moved aside'}: {path}",
+                      file=sys.stderr)
+        else:
+            _report_strays(store)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     try:
         specs = [
             spec
@@ -154,16 +205,30 @@ def _run(store, args: argparse.Namespace, datasets: Sequence[str]) -> int:
     label = f"{args.study} on {args.dataset} ({args.profile})"
     try:
         report = run_specs(specs, store, not args.quiet, executor=executor, label=label)
-    except cluster_errors as error:
+    except (*cluster_errors, StoreError, DataError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # the store failed after the check (full disk, unmounted, ...)
+        print(f"error: could not write to the results store {store.root} ({error}); the "
+              "records written so far are kept, run again once it is writable.",
+              file=sys.stderr)
         return 1
     print(report.summary())
     return 1 if report.damaged else 0
 
 
+def _report_strays(store) -> None:
+    strays = store.strays()
+    if strays:
+        print(f"{len(strays)} stray temporary file(s) left by an interrupted write under "
+              f"{store.root} (e.g. {strays[0]}); `run <study> --repair` removes them.",
+              file=sys.stderr)
+
+
 def _list(store, profile: str, datasets: Sequence[str]) -> int:
     from .catalog import build, names
 
+    store.report_damaged = False  # listed below, each once
     for dataset in datasets:
         for name in names():
             try:
@@ -180,22 +245,26 @@ def _list(store, profile: str, datasets: Sequence[str]) -> int:
               "(`run <study> --repair` moves them aside and trains their runs again):")
         for entry in damaged:
             print(f"  {entry.path}: {entry.reason}")
+    strays = store.strays()
+    if strays:
+        print(f"{len(strays)} stray temporary file(s) left by an interrupted write "
+              "(`run <study> --repair` removes them):")
+        for path in strays:
+            print(f"  {path}")
     return 0
 
 
-def _table1(store, profile: str, datasets: Sequence[str], with_dataset: bool) -> int:
-    from ..analysis.summaries import runs_frame, table1
+def _table1(store, args: argparse.Namespace, datasets: Sequence[str]) -> int:
+    import pandas as pd
+
+    from ..analysis.summaries import expected_runs, runs_frame, table1_coverage
     from .protocol.studies import build_study
     from .runner import study_records
 
-    out = []
+    profile, out, incomplete = args.profile, [], 0
     for dataset in datasets:
-        records, missing = [], 0
-        for name in TABLE1_STUDIES:
-            study = build_study(name, dataset, profile)
-            found = study_records(study, store, recorded_only=True)
-            missing += len(study) - len(found)
-            records += found
+        studies = [build_study(name, dataset, profile) for name in TABLE1_STUDIES]
+        records = [r for study in studies for r in study_records(study, store, True)]
         if not records:
             print(
                 f"error: no {profile} records for {dataset} under {store.root}; run "
@@ -204,16 +273,28 @@ def _table1(store, profile: str, datasets: Sequence[str], with_dataset: bool) ->
                 file=sys.stderr,
             )
             return 1
-        if missing:
-            print(f"warning: {missing} runs of the {dataset} studies are not recorded yet",
+        table = table1_coverage(runs_frame(records), expected_runs(studies, store.has), dataset)
+        cells = int((table["missing"] > 0).sum())
+        if cells:
+            incomplete += cells
+            print(f"warning: {cells} of the {len(table)} {dataset} cells are incomplete "
+                  f"({int(table['missing'].sum())} runs are not recorded yet): their values "
+                  "are left empty; `missing` counts their runs without a record.",
                   file=sys.stderr)
-        frame = table1(runs_frame(records), dataset)[TABLE1_COLUMNS]
-        if with_dataset:
-            frame.insert(0, "dataset", dataset)
-        out.append(frame)
-    import pandas as pd
-
-    print(pd.concat(out).to_csv(index=False, float_format="%.2f"), end="")
+        if args.dataset == "all":
+            table.insert(0, "dataset", dataset)
+        out.append(table)
+    frame = pd.concat(out)
+    columns = [c for c in frame.columns if c not in TABLE1_DETAILS]
+    if args.details or incomplete:
+        columns += TABLE1_DETAILS
+    print(frame[columns].to_csv(index=False, float_format="%.2f"), end="")
+    if incomplete and not args.allow_partial:
+        print(f"error: Table 1 is incomplete ({incomplete} cell(s)); train the missing runs "
+              f"(`python -m spectral_nb.experiments run all --profile {profile} --dataset "
+              f"{args.dataset}`), or pass "
+              "--allow-partial to accept a partial table.", file=sys.stderr)
+        return 1
     return 0
 
 

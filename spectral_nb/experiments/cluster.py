@@ -48,12 +48,13 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .kinds import kind_of
 from .ray_session import (
+    JOIN_TIMEOUT_S,
     ClusterError,
     RayUnavailable,
     connect,
@@ -84,6 +85,9 @@ class RayExecutor:
         How often Ray reruns a task whose worker process died.
     num_cpus
         CPUs a local instance (``address=None``) offers; default: this machine's.
+    join_timeout_s
+        Give up joining the cluster at ``address`` (:class:`ClusterError`) when its head
+        cannot be reached within this many seconds.
     timeout_s
         Give up (:class:`ClusterError`, records so far kept) when the sweep takes longer.
     train
@@ -97,6 +101,7 @@ class RayExecutor:
     max_retries: int = 3
     num_cpus: int | None = None
     timeout_s: float | None = None
+    join_timeout_s: float = JOIN_TIMEOUT_S
     train: Callable[[list[Any]], list[dict]] = field(default=train_group, repr=False)
 
     def __post_init__(self) -> None:
@@ -109,6 +114,8 @@ class RayExecutor:
             raise ValueError(f"gpus_per_task must be 0 or more, got {self.gpus_per_task}.")
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, got {self.max_retries}.")
+        if not self.join_timeout_s > 0:
+            raise ValueError(f"join_timeout_s must be positive, got {self.join_timeout_s}.")
 
     # ------------------------------------------------------------------ connection
     def _connect(self, stack: contextlib.ExitStack) -> Any:
@@ -124,7 +131,7 @@ class RayExecutor:
             return ray
         if self.address is None:
             return stack.enter_context(local_ray(self.num_cpus))
-        ray = connect(self.address)
+        ray = connect(self.address, self.join_timeout_s)
         stack.callback(ray.shutdown)
         return ray
 
@@ -146,8 +153,13 @@ class RayExecutor:
             )
 
     # ------------------------------------------------------------------ the sweep
-    def run(self, groups: Sequence[Sequence[Any]]) -> Iterator[list[dict]]:
-        """Submit every group as a task; yield each group's records as it finishes."""
+    def run(self, groups: Iterable[Sequence[Any]]) -> Iterator[list[dict]]:
+        """Submit every group as a task; yield each group's records as it finishes.
+
+        ``groups`` is read in full first (the runner claims each group's runs as it hands
+        the group over, so a Ray driver holds the claims of the whole sweep).
+        """
+        groups = list(groups)
         if not groups:
             return
         refs: dict[Any, Sequence[Any]] = {}

@@ -49,12 +49,16 @@ def device_description() -> str:
 
 def git_commit() -> str | None:
     """The checkout's HEAD commit; ``+modified`` is appended when the package's own files
-    differ from it, so a record never claims a commit that lacks the code that made it."""
+    differ from it, so a record never claims a commit that lacks the code that made it.
+
+    Git runs with ``--no-optional-locks``: ``status`` then never takes the index lock, so a
+    training process killed meanwhile cannot leave ``.git/index.lock`` behind."""
     root = Path(__file__).resolve().parents[2]
 
     def git(*args: str) -> str:
         return subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, timeout=5, check=True
+            ["git", "--no-optional-locks", *args], cwd=root, capture_output=True, text=True,
+            timeout=5, check=True,
         ).stdout.strip()
 
     try:

@@ -5,7 +5,8 @@
 :func:`local_ray` (a Ray instance in this process, every Ray process on 127.0.0.1, no
 dashboard, no usage reports), :func:`local_cluster` (a head and worker nodes on 127.0.0.1,
 for trying the commands and for the tests: Ray's ``ray start`` refuses a second node on the
-loopback interface) and :func:`connect` (joining a running cluster). Joining switches Ray's
+loopback interface) and :func:`connect` (joining a running cluster, within a deadline:
+:func:`wait_for_head`). Joining switches Ray's
 loopback mode on for a head at 127.0.0.1 (else Ray would swap in this machine's network
 address) and sends the cluster's token when one is at hand (Ray protects clusters started by
 ``ray start`` with one). The loopback mode and the token set-up are Ray internals
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +27,8 @@ from ..extras import MissingExtraError, install_command
 INSTALL_HINT = f"Ray is not installed; install it with: {install_command('cluster')}"
 # Ray's own switches: every Ray process on 127.0.0.1 (its loopback mode) and no usage reports.
 LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
+# How long joining a cluster may take before it is given up (Ray itself retries for ever).
+JOIN_TIMEOUT_S = 30.0
 
 
 class RayUnavailable(MissingExtraError):
@@ -163,12 +168,51 @@ def _prepare_join(address: str) -> None:
     maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
 
 
-def connect(address: str) -> Any:
+def _head_endpoint(address: str) -> tuple[str, int] | None:
+    """``(host, port)`` of the head that ``address`` names, or ``None`` when Ray finds it
+    itself (``auto`` without ``RAY_ADDRESS``) or the address has no port."""
+    target = os.environ.get("RAY_ADDRESS", "") if address == "auto" else address
+    host, _, port = target.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return None
+    return host.strip("[]"), int(port)
+
+
+def wait_for_head(address: str, timeout_s: float = JOIN_TIMEOUT_S) -> None:
+    """Return once the head at ``address`` accepts a connection; :class:`ClusterError` when
+    it does not within ``timeout_s`` seconds (Ray's own join would retry for ever)."""
+    endpoint = _head_endpoint(address)
+    if endpoint is None:
+        return
+    deadline = time.monotonic() + timeout_s
+    last: OSError | None = None
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            with socket.create_connection(endpoint, timeout=min(2.0, left)):
+                return
+        except OSError as error:
+            last = error
+        time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+    host, port = endpoint
+    reason = last.strerror if last is not None and last.strerror else last
+    raise ClusterError(
+        f"Could not reach the Ray cluster's head at {host}:{port} within {timeout_s:g} s "
+        f"({reason}); check that `ray start --head` runs there, that the address and port "
+        "are right and that no firewall blocks the port (--ray-timeout waits longer)."
+    )
+
+
+def connect(address: str, timeout_s: float = JOIN_TIMEOUT_S) -> Any:
     """Join the Ray cluster at ``address`` (``"auto"`` or ``host:port``); return ``ray``.
 
-    :class:`ClusterError`, naming the fix, when the cluster cannot be reached.
+    :class:`ClusterError`, naming the fix, when the cluster cannot be reached: when its head
+    does not answer within ``timeout_s`` seconds, or Ray refuses to join.
     """
     ray = import_ray()
+    wait_for_head(address, timeout_s)
     _prepare_join(address)
     try:
         ray.init(

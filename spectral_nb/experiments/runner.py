@@ -6,6 +6,14 @@ once, by spec hash), splits them into groups that one call of their kind's train
 back. Only this process writes to the store (one writer, however many workers train), so a
 record is written once, atomically, and an interrupted sweep resumes where it stopped.
 
+Before anything is trained the store must prove it can take the records
+(:meth:`.ResultsStore.check_writable`). Several processes may run sweeps into one store at
+once: each claims a run just before training it (:class:`.store.Claims`), skips the runs
+another process claims, and at the end waits for those until their records appear (or their
+claim goes stale, and it trains them itself); the report says how many runs another process
+trained. An interrupt (Ctrl-C) raises :class:`Interrupted`, which carries the report: every
+record written before it is kept.
+
 Executors: :class:`SerialExecutor` trains the groups one after another in this process; the
 cluster executor (:mod:`.cluster`) sends them to Ray workers. Both yield each group's records
 as the group finishes.
@@ -14,6 +22,7 @@ as the group finishes.
 from __future__ import annotations
 
 import sys
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +31,12 @@ from typing import Any, Protocol
 
 from .kinds import kind_of, spec_of_record
 from .protocol.studies import Study
-from .store import ResultsStore, default_root
+from .store import Claims, ResultsStore, default_root
 
 # Announce the plan and a time estimate before training that is expected to take longer.
 ANNOUNCE_AFTER_S = 120.0
+# How often a sweep looks at the runs another process is training.
+CLAIM_POLL_S = 1.0
 
 
 def train_group(specs: Sequence[Any], on_epoch: Callable[[int], Any] | None = None) -> list[dict]:
@@ -56,7 +67,7 @@ def plan_groups(specs: Iterable[Any], max_runs: int | None = None) -> list[list[
 class Executor(Protocol):
     """Trains groups of runs and yields each group's records as it finishes."""
 
-    def run(self, groups: Sequence[Sequence[Any]]) -> Iterator[list[dict]]: ...
+    def run(self, groups: Iterable[Sequence[Any]]) -> Iterator[list[dict]]: ...
 
 
 @dataclass
@@ -69,7 +80,7 @@ class SerialExecutor:
 
     on_group_start: Callable[[Sequence[Any]], Callable[[int], Any] | None] | None = None
 
-    def run(self, groups: Sequence[Sequence[Any]]) -> Iterator[list[dict]]:
+    def run(self, groups: Iterable[Sequence[Any]]) -> Iterator[list[dict]]:
         for group in groups:
             on_epoch = self.on_group_start(group) if self.on_group_start else None
             yield train_group(group, on_epoch)
@@ -84,18 +95,35 @@ class RunReport:
     already: int  # of those, recorded before
     damaged: int = 0  # of those, with a damaged record in the way (not trained)
     written: list[Path] = field(default_factory=list)
+    by_others: int = 0  # recorded meanwhile by another process training into the store
+    discarded: int = 0  # trained here, but another process had recorded them first
 
     def summary(self) -> str:
         text = (
             f"{len(self.written)} new record(s) written, {self.already} already there, "
             f"under {self.root}"
         )
+        if self.by_others:
+            text += f"; {self.by_others} run(s) trained meanwhile by another process"
+        if self.discarded:
+            text += (
+                f"; {self.discarded} run(s) trained here were recorded first by another "
+                "process (their results here were discarded)"
+            )
         if self.damaged:
             text += (
                 f"; {self.damaged} run(s) not trained because a damaged record is in the way "
                 "(rerun with --repair to move those aside and train them)"
             )
         return text
+
+
+class Interrupted(KeyboardInterrupt):
+    """A sweep stopped by an interrupt (Ctrl-C); ``report`` says what was written before."""
+
+    def __init__(self, report: RunReport) -> None:
+        super().__init__(f"interrupted after {len(report.written)} new record(s)")
+        self.report = report
 
 
 def run_specs(
@@ -122,8 +150,8 @@ def run_specs(
     )
     if not pending:
         return report
+    store.check_writable({spec.dataset for spec in pending}, len(pending))
     announce(pending, label)
-    groups = plan_groups(pending, max_runs_per_group)
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(pending), desc=label, unit="run", disable=not progress)
@@ -140,14 +168,75 @@ def run_specs(
 
     executor = executor or SerialExecutor(on_group_start)
     try:
-        for records in executor.run(groups):
-            for record in records:
-                if store.write(record):
-                    report.written.append(store.path(spec_of_record(record)))
-            bar.update(len(records))
+        with Claims(store) as claims:
+            todo = pending
+            while todo:
+                elsewhere: list[Any] = []  # runs another process holds
+
+                def claimed_groups(todo: list[Any] = todo, elsewhere: list = elsewhere):
+                    # claimed group by group as the executor asks (Ray asks for all at once)
+                    for group in plan_groups(todo, max_runs_per_group):
+                        mine = []
+                        for spec in group:
+                            if store.has(spec) or not claims.acquire(spec):
+                                elsewhere.append(spec)
+                            elif store.has(spec):  # recorded just before the claim
+                                claims.release(spec)
+                                elsewhere.append(spec)
+                            else:
+                                mine.append(spec)
+                        if mine:
+                            yield mine
+
+                for records in executor.run(claimed_groups()):
+                    for record in records:
+                        spec = spec_of_record(record)
+                        if store.write(record):
+                            report.written.append(store.path(spec))
+                        else:
+                            report.discarded += 1
+                        claims.release(spec)
+                    bar.update(len(records))
+                todo = _wait_for_others(elsewhere, store, claims, report, bar.update)
+    except KeyboardInterrupt:
+        raise Interrupted(report) from None
     finally:
         bar.close()
     return report
+
+
+def _wait_for_others(
+    specs: list[Any], store: ResultsStore, claims: Claims, report: RunReport,
+    done: Callable[[int], Any],
+) -> list[Any]:
+    """Wait until each run of ``specs`` is recorded by the process that claimed it (counted
+    in ``report.by_others``); return those whose claim went stale without a record."""
+    waiting, announced = list(specs), False
+    while waiting:
+        free, still = [], []
+        for spec in waiting:
+            if store.has(spec):
+                report.by_others += 1
+                done(1)
+            elif claims.holder(spec) is None:
+                free.append(spec)
+            else:
+                still.append(spec)
+        if free:
+            return free + still  # train what nobody holds any more; the rest is waited for
+        waiting = still
+        if waiting:
+            if not announced:
+                holders = {claims.holder(spec) for spec in waiting} - {None}
+                names = ", ".join(sorted(h.describe() for h in holders)) or "another process"
+                print(
+                    f"waiting for {len(waiting)} run(s) that another sweep is training into "
+                    f"{store.root} ({names}); their records are counted when they appear",
+                    file=sys.stderr, flush=True,
+                )
+                announced = True
+            time.sleep(CLAIM_POLL_S)
+    return []
 
 
 def announce(specs: Sequence[Any], label: str, threshold_s: float = ANNOUNCE_AFTER_S) -> None:
