@@ -8,9 +8,14 @@
 2. Each executed copy is tidied for its page: stderr streams (TensorFlow's C++ start-up noise)
    and nbval's ``# NBVAL_...`` marker lines are dropped, papermill's injected-parameters cell is
    hidden; an absolute path left in an output stops the build.
-3. The rest of the book (config, toc, pages, bibliography, images) is copied beside them,
+3. Each tidied chapter becomes its Colab notebook, ``_build/colab/<chapter>.ipynb``
+   (tools/colab_notebooks.py: glued numbers, citations, references and admonitions as plain
+   Markdown, the install cell first); markup that has no Markdown form stops the build.
+4. The rest of the book (config, toc, pages, bibliography, images) is copied beside them,
    MathJax is vendored from npm into ``_static`` (formulas render offline), and
-   ``jupyter-book build -W -n --keep-going`` writes ``_build/html``.
+   ``jupyter-book build -W -n --keep-going`` writes ``_build/html``. The config's
+   ``sphinx.local_extensions`` paths are made absolute for the staged copy (the Colab launch
+   button's extension lives in ``tools/``).
 
 Usage: ``python tools/build_book.py --profile quick``.
 """
@@ -32,6 +37,10 @@ import nbformat
 import papermill
 import yaml
 from sphinx_external_toc.parsing import parse_toc_yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import colab_cell  # noqa: E402 (sibling tools)
+import colab_notebooks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ("auto", "smoke", "quick", "paper")
@@ -144,6 +153,9 @@ def stage(root: Path, stage_dir: Path, mathjax_path: str | None) -> None:
         dirs_exist_ok=True,
     )
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    sphinx = config.get("sphinx") or {}
+    for name, path in (sphinx.get("local_extensions") or {}).items():
+        sphinx["local_extensions"][name] = str((root / path).resolve())
     if mathjax_path:
         sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
         sphinx["mathjax_path"] = mathjax_path  # relative: served from _static
@@ -164,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     build = args.build_dir.resolve()
-    stage_dir, html = build / "executed", build / "html"
+    stage_dir, html, colab = build / "executed", build / "html", build / "colab"
     started = time.perf_counter()
     os.chdir(ROOT)
     # Kernels inherit this environment: an inherited MPLBACKEND=Agg would leave the pages
@@ -192,6 +204,16 @@ def main(argv: list[str] | None = None) -> int:
             say(f"FAILED {rel}: absolute paths in its outputs: {'; '.join(hits[:5])}")
             return 1
         say(f"[{number}/{len(notebooks)}] {rel} in {time.perf_counter() - t0:.1f} s")
+
+    shutil.rmtree(colab, ignore_errors=True)
+    executed = [stage_dir / src.relative_to(ROOT) for src in notebooks]
+    try:
+        colab_notebooks.write_colab_notebooks(
+            executed, colab, colab_cell.cell_source(ROOT), colab_notebooks.load_book(ROOT), say
+        )
+    except colab_notebooks.Unconvertible as exc:
+        say(f"FAILED: Colab notebooks: {exc}")
+        return 1
 
     mathjax_path = None
     if args.mathjax != "cdn":

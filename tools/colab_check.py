@@ -1,30 +1,42 @@
 #!/usr/bin/env python3
-"""A Colab rehearsal: the chapters' install cell and two chapters in a Colab-like environment.
+"""A Colab rehearsal: the chapters' install cell and a generated Colab notebook, on a matrix of
+Colab's published stacks.
 
 ``python tools/colab_check.py`` (``make colab-check``):
 
-1. builds a fresh virtual environment holding what Colab preinstalls that the chapters use,
-   at Colab's versions (``tools/colab_stack.txt``: its TensorFlow, Keras and numpy are the
-   lowest this package supports), plus papermill to run the chapters;
-2. publishes the working tree as it is on disk (less what git ignores) as the
-   ``repository.branch`` of a local bare repository standing in for GitHub;
-3. runs two chapters with papermill in that environment, in a folder standing in for Colab's
-   ``/content``, with ``SPECTRAL_NB_REPOSITORY`` pointing the chapters' own install cell (cell 2)
-   at the local repository: the first chapter's cell clones and installs the package, the
-   second finds the clone there;
+1. **prepares**, in this environment: the working tree as it is on disk (less what git
+   ignores) published as the ``repository.branch`` of a local bare repository standing in for
+   GitHub; the chapter ``02_perceptron`` executed under profile ``auto`` (its paper-profile
+   records are committed, so it reads them) and turned into its Colab notebook
+   (tools/colab_notebooks.py, as ``make book`` does); the texts its ``{glue:text}`` roles show
+   on the web page;
+2. for **every stack** of ``tools/colab_stacks/`` (Colab's default runtime on a date, from the
+   ``pip freeze`` that googlecolab/backend-info published: the packages the chapters touch and
+   their dependencies, and the Python it ran): a fresh venv of that Python (``python3.12``,
+   ``python3.13`` on the PATH or under pyenv) with exactly that list (``--no-deps``), then
 
-   - ``02_perceptron`` under ``auto``: its paper-profile records are committed, so it must
-     read them and train nothing (no file appears under the clone's ``results/``) and glue
-     ``paper`` as its profile;
-   - ``03_wide`` under ``smoke``: trains, on the stack above;
-4. installs the package as the README says (``pip install "spectral_nb @ git+..."``, from the
-   local repository) and builds a ``Spectral`` layer;
-5. compares ``pip freeze`` before and after: every package installed before must still be there
-   at the same version (the installs added packages, they replaced none).
+   - ``pip freeze --all`` before;
+   - on the oldest stack, the README's install lines (the GitHub URL replaced by the local
+     repository) as pip's dry run: each must add ``spectral_nb`` and nothing else;
+   - the generated notebook run with nbclient in a folder standing in for Colab's
+     ``/content``, ``SPECTRAL_NB_REPOSITORY`` pointing its install cell at the local
+     repository: the cell must say what it adds and end with ``installed from``; the chapter
+     must glue profile ``paper``, write no record (it reads them), show no MyST markup, and
+     glue, for every ``{glue:text}`` role, the text the web page shows;
+   - a ``Spectral`` layer built from the installed package;
+   - ``pip freeze --all`` after: every line of before must still be there (the install added
+     packages, it replaced none); the lines it added are logged;
 
-It prints a short log (also written to ``_build/colab-check/colab-check.log``) and exits 1 with
-the reasons on any failure. The datasets come from the checkout's ``data/`` (no download). The
-install cell reaches PyPI for the package's own build and missing dependencies, as on Colab.
+3. checks every notebook under ``_build/colab`` (when a book was built) for MyST left over.
+
+``--stack installed --python PY`` rehearses on PY's own environment instead of a venv (inside
+Colab's runtime image: .github/workflows/colab-watch.yml); ``--prepare-only DIR`` /
+``--prepared DIR`` split step 1 from step 2 (the image has no book toolchain).
+
+It prints a short log (also ``_build/colab-check/colab-check.log``) with each stack's freeze
+difference and exits 1 with the reasons on any failure. The datasets come from the checkout's
+``data/`` (no download). The install cell reaches PyPI for the package's build backend and
+missing dependencies, as on Colab.
 """
 
 from __future__ import annotations
@@ -37,26 +49,33 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import colab_cell  # noqa: E402 (a sibling tool)
+import colab_cell  # noqa: E402 (sibling tools)
+import colab_notebooks  # noqa: E402
 
 ROOT = colab_cell.ROOT
-STACK_FILE = ROOT / "tools" / "colab_stack.txt"
-# Runs the notebooks (not part of Colab, nor of the package): the version make installs.
-RUNNER = [
-    line.strip()
-    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
-    if line.startswith("papermill==")
-]
-CHAPTERS = (
-    # (notebook, profile parameter, profile it must glue, glue name, may train)
-    ("02_perceptron", "auto", "paper", "perceptron_profile", False),
-    ("03_wide", "smoke", "smoke", "wide_profile", True),
-)
-WATCHED = ("tensorflow", "keras", "numpy")
-MYST_IMPORT = re.compile(r"^from myst_nb import glue$", re.MULTILINE)
+STACKS = ROOT / "tools" / "colab_stacks"
+INSTALLED = "installed"  # --stack: the given interpreter's own environment
+CHAPTER = "02_perceptron"  # reads its committed paper-profile records under auto
+PROFILE_GLUE, PROFILE_EXPECTED = "perceptron_profile", "paper"
+PYTHON_LINE = re.compile(r"^#\s*python:\s*(\d+\.\d+)\s*$", re.MULTILINE)
+README_LINE = re.compile(r'^pip install "(spectral_nb(?:\[\w+\])? @ git\+(\S+?))"', re.MULTILINE)
+PROBE = "import keras, spectral_nb as s; print(s.Spectral(3)(keras.ops.ones((2, 5))).shape)"
+# Executes a notebook in the rehearsal's environment: nbclient is part of Colab's stack.
+RUN_NOTEBOOK = """\
+import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+client = NotebookClient(nb, kernel_name="python3", timeout=int(sys.argv[4]),
+                        resources={"metadata": {"path": sys.argv[3]}})
+try:
+    client.execute()
+finally:
+    nbformat.write(nb, sys.argv[2])
+"""
 
 
 class Failed(Exception):
@@ -85,21 +104,65 @@ def sh(*cmd, cwd: Path | None = None, env: dict | None = None) -> str:
     return done.stdout
 
 
-def stack_pins() -> list[str]:
-    lines = STACK_FILE.read_text(encoding="utf-8").splitlines()
-    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+# --------------------------------------------------------------------------- stacks
+@dataclass(frozen=True)
+class Stack:
+    name: str  # the snapshot's date, or "installed"
+    python: str  # "3.12"; "" for the installed environment
+    pins: tuple[str, ...]
 
 
-def freeze(python: Path) -> dict[str, str]:
-    out = sh(python, "-m", "pip", "freeze", "--all", "--exclude-editable")
-    pins = {}
-    for line in out.splitlines():
-        if "==" in line:
-            name, version = line.split("==", 1)
-            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
-    return pins
+def read_stack(path: Path) -> Stack:
+    """A stack file: ``name==version`` lines and a ``# python: X.Y`` header line."""
+    text = path.read_text(encoding="utf-8")
+    python = PYTHON_LINE.search(text)
+    if not python:
+        raise Failed(f"{path.name}: no '# python: X.Y' line says which Python the stack ran")
+    pins = [line.split("#")[0].strip() for line in text.splitlines()]
+    return Stack(path.stem, python.group(1), tuple(pin for pin in pins if pin))
 
 
+def stacks(names: list[str]) -> list[Stack]:
+    """The stacks asked for (dates or paths), default every one under tools/colab_stacks/, the
+    oldest first."""
+    if not names:
+        return [read_stack(p) for p in sorted(STACKS.glob("*.txt"))]
+    if names == [INSTALLED]:
+        return [Stack(INSTALLED, "", ())]
+    paths = [Path(n) if n.endswith(".txt") else STACKS / f"{n}.txt" for n in names]
+    return [read_stack(p) for p in paths]
+
+
+def find_python(version: str) -> Path:
+    """An interpreter of ``version`` (``3.12``): on the PATH (not a pyenv shim, which may
+    refuse), else under pyenv."""
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        found = shutil.which(f"python{version}", path=folder)
+        if found and "shims" not in Path(folder).parts:
+            return Path(found)
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = sorted(pyenv.glob(f"{version}.*/bin/python{version}"), reverse=True)
+    if candidates:
+        return candidates[0]
+    raise Failed(
+        f"no Python {version} found (python{version} on the PATH or under pyenv): install it "
+        f"(pyenv install {version}, or actions/setup-python with python-version {version})"
+    )
+
+
+def freeze(python: Path) -> list[str]:
+    """``pip freeze --all``: every distribution, editable installs included."""
+    out = sh(python, "-m", "pip", "--disable-pip-version-check", "freeze", "--all")
+    return [line for line in out.splitlines() if line and not line.startswith("#")]
+
+
+def freeze_difference(before: list[str], after: list[str]) -> tuple[list[str], list[str]]:
+    """``(gone, added)``: lines of ``before`` missing after (replaced or removed packages) and
+    lines new after."""
+    return [x for x in before if x not in after], [x for x in after if x not in before]
+
+
+# --------------------------------------------------------------------------- preparing
 def publish(work: Path, branch: str) -> tuple[Path, str]:
     """A bare repository whose ``branch`` holds the working tree as it is on disk (tracked and
     untracked files, less what git ignores), committed aside; (path, commit)."""
@@ -122,17 +185,69 @@ def publish(work: Path, branch: str) -> tuple[Path, str]:
     return bare, commit
 
 
-def stage_notebook(bare: Path, branch: str, name: str, dest: Path) -> Path:
-    """The chapter as a reader opens it (from the published branch), ready for papermill."""
-    nb = json.loads(sh("git", f"--git-dir={bare}", "show", f"{branch}:book/{name}.ipynb"))
-    if any(MYST_IMPORT.search("".join(cell["source"])) for cell in nb["cells"]):
-        raise Failed(
-            f"{name} imports myst_nb.glue, which a Colab reader does not have: import glue "
-            "from spectral_nb.notebook instead"
+def prepare(work: Path, log: Log) -> None:
+    """Step 1 of the module docs, into ``work``: ``origin.git``, ``colab/<chapter>.ipynb`` and
+    ``expected.json`` (the page's glue texts)."""
+    import build_book  # the book toolchain (papermill): only this step needs it
+    import nbformat
+
+    t0 = time.perf_counter()
+    _, branch = colab_cell.repository()
+    bare, commit = publish(work, branch)
+    log(f"repository: the working tree at {commit[:12]} as {branch} of a local copy")
+    os.environ.pop("SPECTRAL_NB_PROFILE", None)  # the page's own profile: auto
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    executed = work / "executed" / "book" / f"{CHAPTER}.ipynb"
+    cwd = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        build_book.execute(ROOT / "book" / f"{CHAPTER}.ipynb", executed, "auto", 900)
+    except Exception as exc:  # papermill: the chapter failed here, before any Colab stack
+        raise Failed(f"{CHAPTER} failed in this environment: {build_book.failure(exc)}") from None
+    finally:
+        os.chdir(cwd)
+    build_book.tidy(executed)
+    book = colab_notebooks.load_book(ROOT)
+    try:
+        (path,) = colab_notebooks.write_colab_notebooks(
+            [executed], work / "colab", colab_cell.cell_source(ROOT), book, lambda _: None
         )
-    path = dest / f"{name}.ipynb"
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
-    return path
+    except colab_notebooks.Unconvertible as exc:
+        raise Failed(f"the Colab notebook of {CHAPTER}: {exc}") from None
+    roles = colab_notebooks.glue_texts(nbformat.read(executed, as_version=4))
+    (work / "expected.json").write_text(json.dumps(roles), encoding="utf-8")
+    log(f"page: {CHAPTER} executed (auto) and converted to {path.relative_to(work)} with "
+        f"{len(roles)} glued text(s), in {time.perf_counter() - t0:.0f} s")
+
+
+# --------------------------------------------------------------------------- rehearsing
+def readme_lines(url: str, bare: Path, branch: str) -> list[str]:
+    """The README's ``pip install`` lines with the local repository in place of ``url``."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = [m.group(1) for m in README_LINE.finditer(text) if m.group(2).rstrip("/") == url]
+    if not lines:
+        raise Failed(f"the README has no `pip install \"spectral_nb @ git+{url}\"` line")
+    return [line.replace(f"git+{url}", f"git+file://{bare}@{branch}") for line in lines]
+
+
+def glued(path: Path) -> dict[str, object]:
+    if not path.is_file():
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {entry["name"]: entry["value"] for entry in map(json.loads, lines)}
+
+
+def compare_glue(expected: list, values: dict[str, object]) -> list[str]:
+    """Each ``{glue:text}`` role's page text against the text of what the run glued."""
+    problems = []
+    for key, fmt, page in expected:
+        if key not in values:
+            problems.append(f"{key}: glued on the page, not on Colab")
+            continue
+        text = colab_notebooks.format_plain_text(repr(values[key]), fmt or "s")
+        if text != page:
+            problems.append(f"{key}{':' + fmt if fmt else ''}: page {page!r}, Colab {text!r}")
+    return problems
 
 
 def results_status(checkout: Path) -> list[str]:
@@ -144,110 +259,137 @@ def results_status(checkout: Path) -> list[str]:
     return out.splitlines()
 
 
-def glued(path: Path) -> dict[str, object]:
-    if not path.is_file():
-        return {}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return {entry["name"]: entry["value"] for entry in map(json.loads, lines)}
-
-
-def run(args: argparse.Namespace, log: Log, work: Path) -> list[str]:
+def rehearse(stack: Stack, args: argparse.Namespace, prepared: Path, work: Path, log: Log,
+             oldest: bool) -> list[str]:
+    """Step 2 of the module docs on one stack; its problems."""
     problems: list[str] = []
     url, branch = colab_cell.repository()
-    venv, content, runs = work / "venv", work / "content", work / "runs"
+    bare = prepared / "origin.git"
+    content, runs = work / "content", work / "runs"
     for folder in (content, runs):
         folder.mkdir(parents=True)
-    python = venv / "bin" / "python"
-
     t0 = time.perf_counter()
-    sh(args.python, "-m", "venv", venv)
-    sh(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    sh(python, "-m", "pip", "install", "--quiet", "--no-compile", *stack_pins(), *RUNNER)
-    sh(python, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3")
-    before = freeze(python)
-    log(f"environment: {time.perf_counter() - t0:.0f} s, {len(before)} packages")
-    log("stack before: " + ", ".join(f"{n} {before.get(n, 'MISSING')}" for n in WATCHED))
-
-    bare, commit = publish(work, branch)
-    log(f"repository: {url} ({branch}) replaced by a local copy at {commit[:12]}")
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("SPECTRAL_NB_", "PYTHON", "JUPYTER", "VIRTUAL_ENV", "MPLBACKEND"))
     }
+    if stack.name == INSTALLED:
+        python = Path(args.python)
+        where = f"{python} itself"
+    else:
+        venv = work / "venv"
+        sh(find_python(stack.python), "-m", "venv", venv)
+        python = venv / "bin" / "python"
+        pip_pin = [pin for pin in stack.pins if pin.lower().startswith("pip==")]
+        sh(python, "-m", "pip", "install", "--quiet", *pip_pin)
+        sh(python, "-m", "pip", "install", "--quiet", "--no-compile", "--no-deps",
+           *[pin for pin in stack.pins if pin not in pip_pin])
+        sh(python, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3")
+        env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+                   JUPYTER_PATH=str(venv / "share" / "jupyter"))
+        where = f"a fresh venv of Python {stack.python}"
+    before = freeze(python)
+    version = sh(python, "-c", "import platform; print(platform.python_version())").strip()
+    watched = {line.split("==")[0].lower(): line.split("==")[-1] for line in before}
+    log(f"[{stack.name}] {where} (Python {version}): {len(before)} packages, tensorflow "
+        f"{watched.get('tensorflow', 'absent')}, keras {watched.get('keras', 'absent')}, numpy "
+        f"{watched.get('numpy', 'absent')}; {time.perf_counter() - t0:.0f} s")
     env.update(
-        PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
         PYTHONNOUSERSITE="1",
-        JUPYTER_PATH=str(venv / "share" / "jupyter"),
         TF_CPP_MIN_LOG_LEVEL="3",
         SPECTRAL_NB_REPOSITORY=f"file://{bare}",
-        SPECTRAL_NB_DATA=str(ROOT / "data"),  # stands in for the download on Colab
+        SPECTRAL_NB_DATA=str(args.data),  # stands in for the download on Colab
+        SPECTRAL_NB_GLUE_LOG=str(runs / f"{CHAPTER}.glue.jsonl"),
     )
+
+    if oldest:
+        for line in readme_lines(url, bare, branch):
+            report = runs / "readme-report.json"
+            sh(python, "-m", "pip", "--disable-pip-version-check", "install", "--dry-run",
+               "--quiet", "--report", report, line, env=env)
+            adds = [
+                f"{item['metadata']['name']} {item['metadata']['version']}"
+                for item in json.loads(report.read_text(encoding="utf-8"))["install"]
+            ]
+            said = line.replace(f"git+file://{bare}@{branch}", "git+...")
+            log(f"[{stack.name}] README: pip install \"{said}\" would add {', '.join(adds)}")
+            if [a.split()[0] for a in adds] != [colab_cell.PACKAGE]:
+                problems.append(f"README line {said!r} would install {adds}, not only the package")
+
+    t1 = time.perf_counter()
+    notebook = prepared / "colab" / f"{CHAPTER}.ipynb"
+    output = runs / f"{CHAPTER}.executed.ipynb"
+    script = runs / "run_notebook.py"
+    script.write_text(RUN_NOTEBOOK, encoding="utf-8")
+    try:
+        sh(python, script, notebook, output, content, args.cell_timeout, env=env)
+    except Failed as exc:
+        problems.append(f"{CHAPTER} failed: {exc}")
+    log(f"[{stack.name}] {CHAPTER} (the Colab notebook): {time.perf_counter() - t1:.0f} s")
+    if output.is_file():
+        nb = json.loads(output.read_text(encoding="utf-8"))
+        outputs = nb["cells"][colab_cell.CELL_INDEX]["outputs"]
+        said = "".join("".join(o.get("text", "")) for o in outputs).strip()
+        for line in said.splitlines():
+            log(f"[{stack.name}] install cell: {line}")
+        lines = said.splitlines()
+        if not lines or colab_cell.INSTALLED_LINE not in lines[-1] or "adding" not in said:
+            problems.append(f"the install cell did not say what it added and installed: {said!r}")
+        left = colab_notebooks.leftover_myst(nb)
+        if left:
+            problems.append(f"MyST left in the Colab notebook: {left[:3]}")
+    values = glued(runs / f"{CHAPTER}.glue.jsonl")
+    expected = json.loads((prepared / "expected.json").read_text(encoding="utf-8"))
+    differ = compare_glue(expected, values)
+    log(f"[{stack.name}] glue: profile {values.get(PROFILE_GLUE)!r}, "
+        f"{len(expected) - len(differ)} of {len(expected)} page texts equal on Colab")
+    problems += [f"glued text differs: {d}" for d in differ[:10]]
+    if values.get(PROFILE_GLUE) != PROFILE_EXPECTED:
+        problems.append(f"glued profile {values.get(PROFILE_GLUE)!r}, not {PROFILE_EXPECTED!r}")
     checkout = content / colab_cell.CHECKOUT
-    for name, profile, expected, glue_name, may_train in CHAPTERS:
-        notebook = stage_notebook(bare, branch, name, runs)
-        env["SPECTRAL_NB_GLUE_LOG"] = str(runs / f"{name}.glue.jsonl")
-        first = not checkout.is_dir()
-        before_run = results_status(checkout) if not first else []
-        t1 = time.perf_counter()
-        output = runs / f"{name}.executed.ipynb"
+    if checkout.is_dir():
+        status = results_status(checkout)
+        if status:
+            problems.append(f"{CHAPTER} wrote records instead of reading them: {status[:3]}")
         try:
-            sh(
-                python, "-m", "papermill", notebook, output, "-p", "profile", profile,
-                "-k", "python3", "--cwd", content, "--no-progress-bar",
-                "--execution-timeout", str(args.cell_timeout), env=env,
-            )
+            shape = sh(python, "-c", PROBE, cwd=work, env=env).strip()
+            log(f"[{stack.name}] layer: Spectral(3) on a (2, 5) input gives {shape}")
         except Failed as exc:
-            problems.append(f"{name} ({profile}) failed: {exc}")
-            log(f"chapter {name} ({profile}): FAILED after {time.perf_counter() - t1:.0f} s")
-            continue
-        if first:
-            nb = json.loads(output.read_text(encoding="utf-8"))
-            outputs = nb["cells"][colab_cell.CELL_INDEX]["outputs"]
-            said = "".join("".join(o.get("text", "")) for o in outputs).strip()
-            log(f"install cell: {said or '(no output)'}")
-            if "installed from" not in said or len(said.splitlines()) != 1:
-                problems.append(f"{name}: the install cell did not say one line: {said!r}")
-        status = [line for line in results_status(checkout) if line not in before_run]
-        changed = [line for line in status if not line.startswith(("??", "!!"))]
-        profile_glued = glued(runs / f"{name}.glue.jsonl").get(glue_name)
-        log(
-            f"chapter {name} (profile={profile}): {time.perf_counter() - t1:.0f} s, "
-            f"glued {glue_name}={profile_glued!r}, {len(status)} new or changed record(s)"
-        )
-        if profile_glued != expected:
-            problems.append(f"{name}: glued profile {profile_glued!r}, expected {expected!r}")
-        if changed:
-            problems.append(f"{name}: changed committed records: {changed[:3]}")
-        if status and not may_train:
-            problems.append(f"{name}: trained instead of reading the records: {status[:3]}")
-        if may_train and not status:
-            problems.append(f"{name}: wrote no record under {profile} (did it run at all?)")
+            problems.append(f"the installed package cannot build a layer: {exc}")
 
-    # The README's install line, with the local repository standing in for GitHub.
-    sh(python, "-m", "pip", "uninstall", "--quiet", "--yes", "spectral_nb", env=env)
-    line = f"spectral_nb @ git+file://{bare}@{branch}"
-    sh(python, "-m", "pip", "install", "--quiet", line, env=env)
-    probe = "import keras, spectral_nb as s; print(s.Spectral(3)(keras.ops.ones((2, 5))).shape)"
-    shape = sh(python, "-c", probe, cwd=work, env=env).strip()
-    log(f'README line: pip install "{line}": Spectral(3) on a (2, 5) input gives {shape}')
+    gone, added = freeze_difference(before, freeze(python))
+    log(f"[{stack.name}] pip freeze difference: replaced or removed: {', '.join(gone) or 'none'}"
+        f"; added: {', '.join(added) or 'none'}")
+    if gone:
+        problems.append(f"the install replaced preinstalled packages: {', '.join(gone)}")
+    return [f"[{stack.name}] {p}" for p in problems]
 
-    after = freeze(python)
-    log("stack after:  " + ", ".join(f"{n} {after.get(n, 'MISSING')}" for n in WATCHED))
-    changed = [
-        f"{n} {v} -> {after.get(n, 'removed')}" for n, v in before.items() if after.get(n) != v
-    ]
-    added = sorted(set(after) - set(before))
-    log(f"installed by the cell: {', '.join(added) or 'nothing'} (+ spectral_nb)")
-    if changed:
-        problems.append("the install replaced preinstalled packages: " + "; ".join(changed))
+
+def leftover_in_build(log: Log) -> list[str]:
+    """MyST left in the notebooks of a built book's ``_build/colab``."""
+    built = sorted((ROOT / "_build" / "colab").glob("*.ipynb"))
+    problems = []
+    for path in built:
+        left = colab_notebooks.leftover_myst(json.loads(path.read_text(encoding="utf-8")))
+        problems += [f"_build/colab/{path.name}: MyST left: {item}" for item in left[:3]]
+    if built:
+        log(f"built book: {len(built)} Colab notebook(s) under _build/colab, "
+            f"{'none' if not problems else len(problems)} with MyST left")
     return problems
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", nargs="*", default=[],
+                        help="dates of tools/colab_stacks/ or files (default: all), or "
+                        f"'{INSTALLED}' for --python's own environment")
+    parser.add_argument("--python", default=sys.executable,
+                        help=f"with --stack {INSTALLED}: the interpreter to rehearse on")
     parser.add_argument("--work", type=Path, default=ROOT / "_build" / "colab-check")
-    parser.add_argument("--python", default=sys.executable, help="interpreter for the venv")
+    parser.add_argument("--data", type=Path, default=ROOT / "data")
+    parser.add_argument("--prepare-only", action="store_true", help="step 1 only")
+    parser.add_argument("--prepared", type=Path, help="a --prepare-only work folder to use")
     parser.add_argument("--cell-timeout", type=int, default=900)
     args = parser.parse_args(argv)
     work = args.work.resolve()
@@ -255,18 +397,31 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True)
     log = Log(work / "colab-check.log")
     started = time.perf_counter()
-    log(f"colab-check: Colab's stack from {STACK_FILE.relative_to(ROOT)}, fresh venv in {work}")
+    problems: list[str] = []
     try:
-        problems = run(args, log, work)
+        chosen = stacks(args.stack)
+        log(f"colab-check: {', '.join(s.name for s in chosen)}; work in {work}")
+        prepared = args.prepared.resolve() if args.prepared else work / "prepared"
+        if not args.prepared:
+            prepared.mkdir()
+            prepare(prepared, log)
+        if not args.prepare_only:
+            for index, stack in enumerate(chosen):
+                try:
+                    problems += rehearse(stack, args, prepared, work / stack.name, log,
+                                         oldest=index == 0)
+                except Failed as exc:
+                    problems.append(f"[{stack.name}] {exc}")
+            problems += leftover_in_build(log)
     except Failed as exc:
-        problems = [str(exc)]
+        problems.append(str(exc))
     log(f"colab-check: {time.perf_counter() - started:.0f} s in all")
     if problems:
         log(f"colab-check: FAILED, {len(problems)} problem(s):")
         for problem in problems:
             log(f"  - {problem}")
         return 1
-    log("colab-check: passed (stack unchanged, records read not retrained, smoke chapter ran)")
+    log("colab-check: passed (every stack unchanged, records read, the page's numbers glued)")
     return 0
 
 
