@@ -132,3 +132,50 @@ def plot_gain_scatter(out_gain: np.ndarray, in_gain: np.ndarray, fraction: float
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+def plot_authors_beside_ours(
+    ours: pd.DataFrame,
+    theirs: pd.DataFrame,
+    network: str,
+    epochs: int,
+    activation: str,
+    theirs_network: str = "784-2000-10",
+    names: Sequence[str] = ("dense", "post", "pre"),
+    ax: Axes | None = None,
+    title: str | None = None,
+    legend: bool = True,
+) -> Axes:
+    """The authors' curves (:func:`.authors.authors_results`: mean, shaded semi-dispersion,
+    dashed, open markers) and ours of the same methods (:func:`.authors.ours_summary`, solid,
+    filled markers) for one activation, on the same axes."""
+    from .authors import LABELS
+
+    ax = _axes(ax)
+    for name in names:
+        color = COLORS[name]
+        key = (theirs_network, activation, name)
+        if key in theirs.index.droplevel("fraction"):
+            part = theirs.loc[key]
+            part = part[part.index < 1.0]  # their pre-training data has a 100 % point
+            x = 100 * np.asarray(part.index, dtype=float)
+            mean, half = part["mean"].to_numpy(), part["semi_dispersion"].to_numpy()
+            ax.plot(x, mean, marker=MARKERS[name], markersize=4, color=color, linestyle="--",
+                    markerfacecolor="none", label=f"authors: {LABELS[name]}")
+            ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.10, linewidth=0)
+        key = (network, activation, epochs, name)
+        if key in ours.index.droplevel("fraction"):
+            part = ours.loc[key]
+            x = 100 * np.asarray(part.index, dtype=float)
+            mean, half = part["mean"].to_numpy(), part["semi_dispersion"].to_numpy()
+            ax.plot(x, mean, marker=MARKERS[name], markersize=5, color=color, linestyle="-",
+                    label=f"ours: {LABELS[name]}")
+            ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.22, linewidth=0)
+    ax.set_xlabel("hidden nodes removed")
+    ax.set_ylabel("test accuracy (%)")
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.grid(alpha=0.3)
+    if legend:
+        ax.legend(fontsize=7, loc="lower left")
+    ax.set_title(title or activation, fontsize=10)
+    return ax

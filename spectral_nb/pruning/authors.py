@@ -1,0 +1,334 @@
+"""The authors' own pruning results, and our runs of their protocol measured the same way.
+
+Source
+------
+Buffoni, Civitelli, Giambagli, Chicchi and Fanelli, "Spectral pruning of fully connected
+layers", Scientific Reports 12, 11201 (2022). Their public repository
+``Buffoni/spectral_learning`` holds the pickled results behind the pruning figures
+(``Results/results_df.pk``, one hidden layer of 2000 nodes; ``MultiLayer_Results/
+multilayer3_results-df.pk``, three hidden layers of 500), read in December 2026 and restated
+in ``authors_results.csv`` beside this module: for MNIST and Fashion-MNIST, activations relu,
+elu and tanh, the methods
+
+- ``direct_space``: an ordinary network (no bias) trained as usual, nodes ranked by incoming
+  connectivity (three hidden layers: one global threshold over all hidden layers);
+- ``spectral_post_training``: eigenvectors and eigenvalues trained, nodes ranked by the
+  eigenvalue of the layer that produces them, no retraining;
+- ``spectral_pre_training_retrained``: eigenvalues trained, nodes ranked, the pruned network
+  retrained (20 epochs);
+
+5 realisations each, the mean accuracy and the semi-dispersion (half the range over the
+realisations) at 5 %, 10 %, ..., 95 % of the hidden nodes removed (no 0 % point). Their
+training: Adam at learning rate 1e-3, batches of 200, 100 epochs.
+
+The paper's "unpruned" Fashion-MNIST numbers (dense 89.8, spectral 89.6, eigenvalues only
+88.8 %) are the 5 %-removed points of this data, the last one after retraining.
+
+Our side is study ``pruning_authors`` (:mod:`.study`): the same parametrisation, optimiser
+and methods; :func:`ours_frame` turns its records into one row per run, curve and fraction
+with the curves named as here (:data:`METHODS`), plus our controls.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.paired import Paired, describe, direction, paired
+from .tables import PM
+
+SOURCE = (
+    "Buffoni et al. (2022), results data of their public repository Buffoni/spectral_learning "
+    "(Results/results_df.pk, MultiLayer_Results/multilayer3_results-df.pk)"
+)
+DATA_FILE = "authors_results.csv"
+# their method name -> our curve name
+METHODS: dict[str, str] = {
+    "direct_space": "dense",
+    "spectral_post_training": "post",
+    "spectral_pre_training_retrained": "pre",
+}
+DATASET_NAMES = {"Fashion-MNIST": "fashion_mnist", "MNIST": "mnist"}
+# Our curves of study pruning_authors: (role of the run, ranking, retrained?)
+OUR_CURVES: dict[str, tuple[str, str, bool]] = {
+    "post": ("post", "eigenvalue_out", False),
+    "dense": ("dense", "connectivity", False),
+    "pre": ("pre", "eigenvalue_out", True),
+    "random": ("post", "random", False),
+    "post_connectivity": ("post", "connectivity", False),
+    "dense_random": ("dense", "random", False),
+    "pre_not_retrained": ("pre", "eigenvalue_out", False),
+    "pre_random": ("pre_random", "random", True),
+    "scratch": ("scratch", "", False),
+}
+LABELS: dict[str, str] = {
+    "post": "spectral, post-training",
+    "dense": "direct space (connectivity)",
+    "pre": "spectral, pre-training, retrained",
+    "random": "spectral, post-training, random nodes",
+    "post_connectivity": "spectral, post-training, connectivity",
+    "dense_random": "direct space, random nodes",
+    "pre_not_retrained": "spectral, eigenvalues only, not retrained",
+    "pre_random": "random nodes, retrained as pre-training",
+    "scratch": "pruned size trained from scratch",
+}
+TABLE_FRACTIONS = (0.05, 0.5, 0.7, 0.9)
+
+
+# ------------------------------------------------------------------ their numbers
+@cache
+def _rows() -> tuple[dict[str, str], ...]:
+    text = resources.files(__package__).joinpath(DATA_FILE).read_text(encoding="utf-8")
+    return tuple(csv.DictReader(text.splitlines()))
+
+
+def authors_results(dataset: str = "fashion_mnist") -> pd.DataFrame:
+    """The authors' means and semi-dispersions (in %) on ``dataset``.
+
+    Index: ``network`` ("784-2000-10", "784-500-500-500-10"), ``activation``, ``curve``
+    (``dense``, ``post``, ``pre``: :data:`METHODS`), ``fraction`` (0.05 ... 0.95, and 1.0
+    where they have it); columns ``mean``, ``semi_dispersion``, ``seeds``.
+    """
+    rows = [
+        {
+            "network": row["network"], "activation": row["activation"],
+            "curve": METHODS[row["method"]],
+            "fraction": round(int(row["percent_removed"]) / 100, 2),
+            "mean": float(row["mean_accuracy_pct"]),
+            "semi_dispersion": float(row["semi_dispersion_pct"]),
+            "seeds": int(row["realisations"]),
+        }
+        for row in _rows() if DATASET_NAMES[row["dataset"]] == dataset
+    ]
+    if not rows:
+        raise ValueError(f"No results of the authors for {dataset!r}; they have "
+                         f"{sorted(DATASET_NAMES.values())}.")
+    frame = pd.DataFrame(rows).set_index(["network", "activation", "curve", "fraction"])
+    return frame.sort_index()
+
+
+def authors_value(network: str, activation: str, name: str, fraction: float,
+                  dataset: str = "fashion_mnist") -> float:
+    """One mean accuracy (%) of the authors' data."""
+    return float(authors_results(dataset).loc[(network, activation, name, fraction), "mean"])
+
+
+# ------------------------------------------------------------------ our runs of their protocol
+def ours_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per record of study ``pruning_authors``, curve and fraction.
+
+    Columns: ``network`` (the unpruned network; a ``scratch`` run, trained at its pruned size,
+    is filed under the network it stands for, at the fraction it matches), ``activation``,
+    ``epochs`` (of the first training), ``seed``, ``curve`` (:data:`OUR_CURVES`),
+    ``fraction``, ``accuracy`` (%).
+    """
+    rows = []
+    for record in records:
+        spec = record["spec"]
+        tags = spec.get("tags", {})
+        role = tags["role"]
+        common = {"network": tags["network"], "activation": tags["activation"],
+                  "epochs": int(tags["epochs"]), "seed": int(spec["seed"])}
+        if role == "scratch":
+            accuracy = 100 * float(record["test_accuracy"]["eigenvalue_out"][0])
+            rows.append({**common, "epochs": None, "curve": "scratch",
+                         "fraction": float(tags["as_fraction"]), "accuracy": accuracy})
+            continue
+        for name, (curve_role, ranking, retrained) in OUR_CURVES.items():
+            if curve_role != role:
+                continue
+            if retrained:
+                points = zip(record["retrained"]["fractions"],
+                             record["retrained"]["final_test_accuracy"], strict=True)
+            elif ranking in record["test_accuracy"]:
+                points = zip(record["fractions"], record["test_accuracy"][ranking], strict=True)
+            else:
+                continue
+            rows.extend({**common, "curve": name, "fraction": round(float(f), 2),
+                         "accuracy": 100 * float(a)} for f, a in points)
+    if not rows:
+        raise ValueError("No records of study pruning_authors; run it first "
+                         "(python -m spectral_nb.experiments run pruning_authors "
+                         "--dataset fashion_mnist).")
+    return pd.DataFrame(rows)
+
+
+def main_epochs(frame: pd.DataFrame) -> int:
+    """The first-training epochs of the study's main runs (the count most runs have)."""
+    counted = frame[frame["curve"] == "post"].groupby("epochs")["seed"].nunique()
+    return int(counted.idxmax())
+
+
+def with_scratch_epochs(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the from-scratch runs filed under the main runs' epochs (they stand
+    beside those runs' retrained networks)."""
+    out = frame.copy()
+    out.loc[out["curve"] == "scratch", "epochs"] = main_epochs(frame)
+    out["epochs"] = out["epochs"].astype(int)
+    return out
+
+
+def ours_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mean, semi-dispersion and seed count per network, activation, epochs, curve and
+    fraction (in %)."""
+    frame = with_scratch_epochs(frame)
+    grouped = frame.groupby(["network", "activation", "epochs", "curve", "fraction"])
+    summary = grouped["accuracy"].agg(["mean", "min", "max", "count"])
+    summary["semi_dispersion"] = (summary["max"] - summary["min"]) / 2
+    return summary.rename(columns={"count": "seeds"})
+
+
+def _cell(mean: float, semi: float) -> str:
+    return f"{mean:.1f}{PM}{semi:.1f}"
+
+
+def side_by_side(summary: pd.DataFrame, network: str, epochs: int,
+                 theirs_network: str = "784-2000-10",
+                 activations: Sequence[str] = ("relu", "elu", "tanh"),
+                 fractions: Sequence[float] = TABLE_FRACTIONS) -> pd.DataFrame:
+    """Their mean ± semi-dispersion beside ours at ``fractions``, per activation and method.
+
+    Rows: activation and share of nodes removed; columns: each method, theirs and ours.
+    A point we did not run reads "–".
+    """
+    theirs = authors_results()
+    rows = []
+    for activation in activations:
+        for fraction in fractions:
+            row: dict[str, Any] = {"activation": activation, "nodes removed": f"{fraction:.0%}"}
+            for name in ("dense", "post", "pre"):
+                key = (theirs_network, activation, name, round(fraction, 2))
+                row[(LABELS[name], "theirs")] = (
+                    _cell(*theirs.loc[key, ["mean", "semi_dispersion"]])
+                    if key in theirs.index else "–"
+                )
+                ours = (network, activation, epochs, name, round(fraction, 2))
+                row[(LABELS[name], "ours")] = (
+                    _cell(*summary.loc[ours, ["mean", "semi_dispersion"]])
+                    if ours in summary.index else "–"
+                )
+            rows.append(row)
+    table = pd.DataFrame(rows).set_index(["activation", "nodes removed"])
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    return table
+
+
+def seeds_of(frame: pd.DataFrame, network: str, activation: str, epochs: int, name: str,
+             fraction: float) -> dict[int, float]:
+    """``{seed: accuracy}`` of one curve at one fraction."""
+    frame = with_scratch_epochs(frame)
+    part = frame[(frame["network"] == network) & (frame["activation"] == activation)
+                 & (frame["epochs"] == epochs) & (frame["curve"] == name)
+                 & np.isclose(frame["fraction"], fraction)]
+    return dict(zip(part["seed"].astype(int), part["accuracy"].astype(float), strict=True))
+
+
+def paired_at(frame: pd.DataFrame, network: str, activation: str, epochs: int, a: str, b: str,
+              fraction: float) -> Paired | None:
+    """Per-seed ``a - b`` at ``fraction`` over the seeds both curves have (``None``: none)."""
+    first = seeds_of(frame, network, activation, epochs, a, fraction)
+    second = seeds_of(frame, network, activation, epochs, b, fraction)
+    common = sorted(set(first) & set(second))
+    if not common:
+        return None
+    return paired({s: first[s] for s in common}, {s: second[s] for s in common})
+
+
+PAIRS: tuple[tuple[str, str], ...] = (
+    ("post", "dense"), ("post", "random"), ("pre", "post"), ("pre", "pre_random"),
+    ("pre", "scratch"), ("pre", "dense"),
+)
+
+
+def paired_findings(frame: pd.DataFrame, network: str, epochs: int,
+                    activations: Sequence[str], fractions: Sequence[float],
+                    pairs: Sequence[tuple[str, str]] = PAIRS) -> dict[str, str]:
+    """Glue values for the chapter's comparisons, each paired over seeds.
+
+    Per activation ``act``, pair ``(a, b)`` and fraction ``pct``:
+    ``<act>_<a>_<b>_<pct>`` is the mean difference ``a - b`` in the words of
+    :func:`spectral_nb.analysis.paired.describe` preceded by "higher" or "lower"
+    (e.g. "higher by 12.3 pp on average (from 8.0 to 15.1), in 5 of 5 seeds");
+    ``<act>_<a>_<b>_<pct>_seeds`` the seeds where ``a`` is above ``b`` ("5 of 5").
+    "–" where the pair has no common seeds. Also ``<act>_<name>_<pct>``: the mean of a curve.
+    """
+    out: dict[str, str] = {}
+    for activation in activations:
+        for fraction in fractions:
+            pct = round(100 * fraction)
+            names = {n for pair in pairs for n in pair}
+            for name in sorted(names):
+                values = seeds_of(frame, network, activation, epochs, name, fraction)
+                out[f"{activation}_{name}_{pct}"] = (
+                    f"{np.mean(list(values.values())):.1f}" if values else "–"
+                )
+            for a, b in pairs:
+                key = f"{activation}_{a}_{b}_{pct}"
+                p = paired_at(frame, network, activation, epochs, a, b, fraction)
+                if p is None:
+                    out[key] = out[f"{key}_seeds"] = "–"
+                    continue
+                out[key] = f"{direction(p, 'higher', 'lower')} {describe(p)}"
+                out[f"{key}_seeds"] = f"{p.n_positive} of {p.n}"
+    return out
+
+
+def comparison_rows(summary: pd.DataFrame, network: str, epochs: int
+                    ) -> list[dict[str, str]]:
+    """The paper's stated Fashion-MNIST relu numbers, each beside the same quantity of the
+    authors' data and of our run of their protocol (``network``, ``epochs``)."""
+    cases = [
+        ("dense, “unpruned”", 89.8, "dense", 0.05),
+        ("spectral, “unpruned”", 89.6, "post", 0.05),
+        ("eigenvalues only, “unpruned”", 88.8, "pre", 0.05),
+    ]
+    rows = []
+    for label, paper, name, fraction in cases:
+        ours = (network, "relu", epochs, name, fraction)
+        rows.append({
+            "the paper says": label, "paper (%)": f"{paper:.1f}",
+            "the same quantity": f"{LABELS[name]}, {fraction:.0%} of nodes removed",
+            "authors' data, 784-2000-10 (%)": _cell(*authors_results().loc[
+                ("784-2000-10", "relu", name, fraction), ["mean", "semi_dispersion"]]),
+            f"ours, {network} (%)": (_cell(*summary.loc[ours, ["mean", "semi_dispersion"]])
+                                     if ours in summary.index else "–"),
+        })
+    return rows
+
+
+def comparison_table(summary: pd.DataFrame, network: str, epochs: int) -> pd.DataFrame:
+    """:func:`comparison_rows` as a table."""
+    return pd.DataFrame(comparison_rows(summary, network, epochs)).set_index("the paper says")
+
+
+def epoch_table(frame: pd.DataFrame, network: str, activation: str = "relu", seed: int = 0,
+                names: Sequence[str] = ("dense", "post", "pre"),
+                fractions: Sequence[float] = TABLE_FRACTIONS,
+                theirs_network: str = "784-2000-10") -> pd.DataFrame:
+    """Seed ``seed``'s accuracy (%) at every first-training epoch count we ran, beside the
+    authors' mean at 100 epochs: rows method and share removed, columns epochs."""
+    part = with_scratch_epochs(frame)
+    part = part[(part["network"] == network) & (part["activation"] == activation)
+                & (part["seed"] == seed)]
+    values = part.set_index(["epochs", "curve", "fraction"])["accuracy"]
+    epochs = sorted(set(part["epochs"]))
+    theirs = authors_results()
+    rows = []
+    for name in names:
+        for fraction in fractions:
+            row: dict[str, Any] = {"method": LABELS[name], "nodes removed": f"{fraction:.0%}"}
+            for e in epochs:
+                key = (e, name, round(fraction, 2))
+                shown = f"{values[key]:.1f}" if key in values.index else "–"
+                row[f"{e} epoch{'s' * (e != 1)}"] = shown
+            key = (theirs_network, activation, name, round(fraction, 2))
+            row["authors, 100 epochs (mean of 5)"] = (
+                f"{theirs.loc[key, 'mean']:.1f}" if key in theirs.index else "–")
+            rows.append(row)
+    return pd.DataFrame(rows).set_index(["method", "nodes removed"])

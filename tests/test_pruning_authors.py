@@ -1,0 +1,101 @@
+"""The authors' results data in the package, and our runs of their protocol beside them."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spectral_nb.pruning import authors
+from spectral_nb.pruning.study import build
+
+REFERENCE = (Path(__file__).resolve().parents[2]
+             / "shared/reference/spectral-pruning-authors-results.csv")
+
+
+def test_their_numbers_are_the_stated_ones():
+    # the paper's "unpruned" Fashion-MNIST relu numbers are the 5 %-removed points
+    stated = [("784-2000-10", "dense", 0.05, 89.8), ("784-2000-10", "post", 0.05, 89.6),
+              ("784-2000-10", "pre", 0.05, 88.8), ("784-2000-10", "post", 0.7, 86.2),
+              ("784-500-500-500-10", "dense", 0.7, 10.0)]
+    for network, name, fraction, value in stated:
+        got = authors.authors_value(network, "relu", name, fraction)
+        assert got == pytest.approx(value, abs=0.05)
+    frame = authors.authors_results()
+    assert set(frame.index.get_level_values("activation")) == {"relu", "elu", "tanh"}
+    assert frame["seeds"].between(1, 5).all() and (frame["semi_dispersion"] >= 0).all()
+    with pytest.raises(ValueError, match="No results"):
+        authors.authors_results("cifar10")
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="the shared reference is not beside the repo")
+def test_package_copy_equals_the_reference():
+    with REFERENCE.open() as ref:
+        assert list(csv.DictReader(ref)) == list(authors._rows())
+
+
+def _records(profile="smoke", shift=0.0):
+    """Records of study pruning_authors with made-up accuracies: post above dense by seed."""
+    out = []
+    for spec in build("pruning_authors", "fashion_mnist", profile).specs:
+        base = 0.8 + 0.01 * spec.seed + (0.05 if spec.strategy == "post" else 0.0) + shift
+        accuracies = {r: [base - 0.1 * f - (0.2 * f if r == "random" else 0.0)
+                          for f in spec.fractions] for r in spec.rankings}
+        out.append({
+            "kind": "pruning", "spec": spec.to_dict(), "fractions": list(spec.fractions),
+            "test_accuracy": accuracies,
+            "retrained": {"fractions": list(spec.retrain_fractions),
+                          "final_test_accuracy": [base + 0.02 - 0.01 * f
+                                                  - (0.03 if spec.retrain_ranking else 0.0)
+                                                  for f in spec.retrain_fractions]},
+        })
+    return out
+
+
+def test_our_frame_summary_and_tables():
+    import dataclasses
+
+    from spectral_nb.profiles import AUTHORS_PRUNING_SETTINGS
+
+    s = AUTHORS_PRUNING_SETTINGS["smoke"]
+    records = _records()
+    # a second seed, to pair
+    records += [{**r, "spec": {**r["spec"], "seed": 1}} for r in _records(shift=0.01)]
+    frame = authors.ours_frame(records)
+    assert set(frame["curve"]) >= {"post", "dense", "pre", "random", "pre_random", "scratch"}
+    assert authors.main_epochs(frame) == s.epochs
+    summary = authors.ours_summary(frame)
+    key = ("784-500-10", "relu", s.epochs, "post", 0.7)
+    assert summary.loc[key, "mean"] == pytest.approx(78.5)
+    assert summary.loc[key, "semi_dispersion"] == pytest.approx(0.5)
+    scratch = summary.loc[("784-500-10", "relu", s.epochs, "scratch", 0.7)]
+    assert scratch["seeds"] == 2
+    table = authors.side_by_side(summary, "784-500-10", s.epochs)
+    assert table.shape == (12, 6)
+    assert table.loc[("relu", "70%"), ("spectral, post-training", "theirs")].startswith("86.2")
+    assert table.loc[("relu", "5%"), ("spectral, post-training", "ours")] != "–"
+    facts = authors.paired_findings(frame, "784-500-10", s.epochs, ["relu"], [0.7])
+    assert facts["relu_post_dense_70"].startswith("higher by 5.0 pp on average")
+    assert facts["relu_post_dense_70_seeds"] == "2 of 2"
+    assert facts["relu_pre_pre_random_70"].startswith("higher by 3.0")
+    comparison = authors.comparison_table(summary, "784-500-10", s.epochs)
+    assert list(comparison["paper (%)"]) == ["89.8", "89.6", "88.8"]
+    epochs = authors.epoch_table(frame, "784-500-10")
+    assert list(epochs.columns)[-1].startswith("authors")
+    assert dataclasses.is_dataclass(s)
+
+
+def test_paired_finding_says_when_seeds_disagree():
+    import pandas as pd
+
+    rows = [{"network": "n", "activation": "relu", "epochs": 5, "seed": s, "curve": c,
+             "fraction": 0.7, "accuracy": v}
+            for s, (a, b) in enumerate([(80, 70), (75, 76), (82, 72)])
+            for c, v in (("post", a), ("dense", b))]
+    facts = authors.paired_findings(pd.DataFrame(rows), "n", 5, ["relu"], [0.7],
+                                    pairs=[("post", "dense")])
+    assert facts["relu_post_dense_70"].endswith("in 2 of 3 seeds")
+    assert facts["relu_post_dense_70_seeds"] == "2 of 3"
+    assert np.isclose(float(facts["relu_post_70"]), 79.0)
