@@ -1,5 +1,6 @@
-"""Structure of the book: table of contents, configuration, notebooks, bibliography, and the
-build tools' own logic (tools/build_book.py, tools/browser_check.py).
+"""Structure of the book: table of contents, configuration, notebooks, bibliography, the build
+tools' own logic (tools/build_book.py, tools/browser_check.py) and where the Colab notebooks are
+published (README links, launch button, book and colab-watch workflows).
 
 Fast (nothing is executed). Every file ``_toc.yml`` lists must exist.
 """
@@ -312,3 +313,59 @@ def test_executed_copies_are_tidied_for_the_page(tmp_path):
     assert "remove-cell" in tidied.cells[0].metadata["tags"]
     assert tidied.cells[1].source == "print(1)"
     assert [o["name"] for o in tidied.cells[1].outputs] == ["stdout"]
+
+
+# --------------------------------------------------------------------------- Colab
+def _workflow(name: str) -> dict:
+    return yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text(encoding="utf-8"))
+
+
+def test_colab_buttons_open_the_generated_notebooks_on_the_colab_branch():
+    config = _config()
+    branch = config["sphinx"]["config"]["colab_branch"]
+    assert branch != config["repository"]["branch"]
+    assert config["sphinx"]["local_extensions"] == {"colab_notebooks": "tools/"}
+    assert (ROOT / "tools" / "colab_notebooks.py").is_file()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    base = f"https://colab.research.google.com/github/spectral-nb/spectral_nb/blob/{branch}/"
+    for page in [*CHAPTERS, "book/reproducing"]:
+        assert f"({base}{page}.ipynb)" in readme, f"README: no Colab link to {page} on {branch}"
+    assert "colab.research.google.com/github/spectral-nb/spectral_nb/blob/main/" not in readme
+
+
+def test_book_workflow_publishes_pages_and_the_colab_branch():
+    jobs = _workflow("book.yml")["jobs"]
+    build_steps = [step.get("uses", "") for step in jobs["build"]["steps"]]
+    assert not any("configure-pages" in uses for uses in build_steps)
+    deploy = jobs["deploy"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    uses = [step.get("uses", "") for step in deploy["steps"]]
+    assert uses[0].startswith("actions/configure-pages@") and "deploy-pages" in uses[-1]
+    colab = jobs["colab"]
+    assert colab["permissions"] == {"contents": "write"}
+    script = "\n".join(step.get("run", "") for step in colab["steps"])
+    branch = _config()["sphinx"]["config"]["colab_branch"]
+    assert f"--initial-branch {branch}" in script and script.rstrip().endswith(branch)
+    paths = [step.get("with", {}).get("path") for step in jobs["build"]["steps"]]
+    assert "_build/colab" in paths, "the build job does not upload _build/colab"
+
+
+def test_colab_watch_runs_weekly_in_colabs_image_and_reports_failures():
+    workflow = _workflow("colab-watch.yml")
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as True
+    assert "schedule" in triggers and "workflow_dispatch" in triggers
+    assert "us-docker.pkg.dev/colab-images/public/runtime" in workflow["env"]["IMAGE"]
+    script = "\n".join(s.get("run", "") for s in workflow["jobs"]["rehearse"]["steps"])
+    assert "--stack installed" in script and "--prepare-only" in script
+    report = workflow["jobs"]["report"]
+    assert report["if"] == "failure()" and report["permissions"] == {"issues": "write"}
+    assert "gh issue create" in report["steps"][0]["run"]
+
+
+def test_staged_config_finds_the_local_extension(tmp_path):
+    build_book = _load_tool("build_book")
+    (tmp_path / "book").mkdir()
+    build_book.stage(ROOT, tmp_path, None)
+    staged = yaml.safe_load((tmp_path / "_config.yml").read_text(encoding="utf-8"))
+    path = Path(staged["sphinx"]["local_extensions"]["colab_notebooks"])
+    assert path.is_absolute() and (path / "colab_notebooks.py").is_file()

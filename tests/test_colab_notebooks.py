@@ -124,7 +124,7 @@ def test_citations_read_as_author_year_text():
     assert cn.citation("cite:p", ["pair2019"], refs) == "[Pair and de la Second, 2019]"
     assert cn.citation("cite:t", ["many1998"], refs) == "LeCun *et al.* [1998]"
     assert cn.citation("cite:p", ["solo2020", "many1998"], refs) == (
-        "[Solo, 2020, LeCun *et al.*, 1998]"
+        "[LeCun *et al.*, 1998, Solo, 2020]"
     )
     with pytest.raises(cn.Unconvertible, match="nokey"):
         cn.citation("cite", ["nokey"], refs)

@@ -269,11 +269,10 @@ def rehearse(stack: Stack, args: argparse.Namespace, prepared: Path, work: Path,
     for folder in (content, runs):
         folder.mkdir(parents=True)
     t0 = time.perf_counter()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SPECTRAL_NB_", "PYTHON", "JUPYTER", "VIRTUAL_ENV", "MPLBACKEND"))
-    }
+    # A venv gets none of this environment's Python settings; an installed runtime keeps its own.
+    own = ("SPECTRAL_NB_",) if stack.name == INSTALLED else (
+        "SPECTRAL_NB_", "PYTHON", "JUPYTER", "VIRTUAL_ENV", "MPLBACKEND")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(own)}
     if stack.name == INSTALLED:
         python = Path(args.python)
         where = f"{python} itself"

@@ -14,7 +14,8 @@ would read ``{glue:text}`perceptron_mean_constrained``` where the web page reads
   ``text/markdown``, ``text/latex`` or ``text/plain``, ``{glue:md}`` its ``text/markdown``;
 - a citation becomes author-year text as sphinxcontrib-bibtex's ``author_year`` style writes
   it: ``{cite:p}``/``{cite}`` ``[Giambagli *et al.*, 2021]``, ``{cite:t}``
-  ``Giambagli *et al.* [2021]`` (one author: the name; two: "A and B"; more: *et al.*);
+  ``Giambagli *et al.* [2021]`` (one author: the name; two: "A and B"; more: *et al.*; several
+  keys in one role sorted by author and year, as the page sorts them);
 - ``{ref}``, ``{numref}`` and ``{doc}`` become links to the published page, with the explicit
   text or else the target's title; label lines ``(name)=`` are dropped;
 - a directive (backtick or ``:::`` fence) becomes plain Markdown: an admonition a quoted block
@@ -216,6 +217,7 @@ def citation(kind: str, keys: list[str], refs: dict[str, Reference]) -> str:
     unknown = [key for key in keys if key not in refs]
     if unknown:
         raise Unconvertible(f"cited keys not in the bibliography: {', '.join(unknown)}")
+    keys = sorted(keys, key=lambda k: (refs[k].surnames, refs[k].year))  # as the page orders them
     if kind in ("cite", "cite:p"):
         return "[" + ", ".join(f"{refs[k].names()}, {refs[k].year}" for k in keys) + "]"
     if kind == "cite:t":
