@@ -1,5 +1,6 @@
 # spectral_nb: two commands on a fresh machine.
 #   make book   set up, fetch data, execute every chapter, build the HTML book in _build/html
+#               and each chapter's Colab notebook in _build/colab
 #   make test   set up, fetch data, lint, the sdist and wheel built and checked, unit tests, the
 #               layer tests under every Keras backend, nbval over every chapter (smoke), book
 #               build, the headless-browser check and the Colab rehearsal
@@ -104,8 +105,10 @@ chromium:
 		fi; \
 	fi
 
-# A Colab rehearsal: Colab's TensorFlow/Keras/numpy (the lowest supported) in a fresh venv, the
-# chapters' install cell against this checkout, two chapters run; fails if the stack was replaced.
+# A Colab rehearsal on every stack of tools/colab_stacks/ (Colab's published pip freeze on three
+# dates, the oldest being the lowest supported; a fresh venv of Python 3.12 or 3.13 each): a
+# chapter's generated Colab notebook runs with its install cell against this checkout; fails if
+# pip freeze changed, or the notebook shows MyST or numbers other than the web page's.
 colab-check: $(STAMP) data
 	$(PY) tools/colab_check.py
 
