@@ -99,3 +99,34 @@ def test_paired_finding_says_when_seeds_disagree():
     assert facts["relu_post_dense_70"].endswith("in 2 of 3 seeds")
     assert facts["relu_post_dense_70_seeds"] == "2 of 3"
     assert np.isclose(float(facts["relu_post_70"]), 79.0)
+
+
+def test_their_findings_controls_deep_and_study_facts():
+    from spectral_nb.profiles import AUTHORS_PRUNING_SETTINGS
+    from spectral_nb.pruning import tables
+
+    theirs = authors.their_findings()
+    assert theirs["relu_post_70"] == "86.2" and theirs["relu_dense_70"] == "89.5"
+    assert theirs["relu_post_minus_dense_70"] == "-3.2"  # 86.22 - 89.46
+    assert theirs["elu_post_minus_dense_70"].startswith("+")
+    records = _records()
+    frame = authors.ours_frame(records)
+    s = AUTHORS_PRUNING_SETTINGS["smoke"]
+    summary = authors.ours_summary(frame)
+    controls = authors.controls_table(summary, "784-500-10", s.epochs)
+    assert list(controls.index) == ["relu", "elu", "tanh"]
+    assert controls.loc["relu", authors.LABELS["scratch"]] != "–"
+    assert "±" not in controls.loc["relu", authors.LABELS["pre"]]  # one seed: no spread
+    facts = authors.study_facts(records, frame)
+    assert facts["epochs"] == str(s.epochs) and facts["seeds"] == "1"
+    assert facts["runs"] == str(len(records))
+    old = [{"kind": "pruning",
+            "spec": {"dataset": "fashion_mnist", "sizes": [784, 500, 500, 500, 10],
+                     "strategy": "dense", "seed": 0},
+            "fractions": [0.0, 0.7], "test_accuracy": {"connectivity": [0.9, 0.8]},
+            "retrained": {"fractions": [], "final_test_accuracy": []}}]
+    deep = authors.deep_comparison(tables.curve_summary(tables.curves_frame(old)))
+    assert list(deep["paper (%)"]) == ["10", "67", "88"]
+    assert deep.iloc[0]["authors' data (%)"].startswith("10.0")
+    assert deep.iloc[0]["ours, per layer (%)"].startswith("80.0")
+    assert deep.iloc[1]["ours, per layer (%)"] == "–"

@@ -61,17 +61,28 @@ def test_largest_fraction_within_stops_at_the_first_fall():
                                           1.0) == 0.0
 
 
-def test_findings_compare_in_words_and_mark_missing_points():
+def test_findings_give_numbers_and_mark_missing_points():
     summary = tables.curve_summary(tables.curves_frame(RECORDS))
     facts = tables.findings(summary, "fashion_mnist", "784-500-10",
                             ["post", "dense", "pre"], 1.0, [0.7, 0.9])
     assert facts["post_at70"] == "75.0" and facts["dense_at70"] == "88.0"
     assert facts["post_spread70"] == "5.0"
-    assert facts["dense_vs_post_at70"] == "13.0 points above"
-    assert facts["post_vs_dense_at70"] == "13.0 points below"
-    assert facts["pre_at70"] == "–" and facts["pre_vs_post_at70"] == "–"
+    assert facts["pre_at70"] == "–" and not any("_vs_" in key for key in facts)
     assert facts["pre_at90"] == "84.0" and facts["post_within"] == "50%"
-    assert tables.compare(80.02, 80.0) == "level with"
+
+
+def test_comparisons_are_paired_over_seeds():
+    frame = tables.curves_frame(RECORDS)
+    facts = tables.paired_findings(frame, "fashion_mnist", "784-500-10",
+                                   [("post", "random"), ("post", "dense"), ("pre", "post")],
+                                   [0.7, 0.9])
+    # seed 0: 80 - 70, seed 1: 70 - 60
+    assert facts["post_vs_random_at70"] == "higher by 10.0 pp on average (from 10.0 to 10.0), " \
+        "in 2 of 2 seeds"
+    assert facts["post_vs_random_at70_seeds"] == "2 of 2"
+    # only seed 0 has a dense network: one seed, said so
+    assert facts["post_vs_dense_at70"] == "lower by 8.0 pp (one seed)"
+    assert facts["pre_vs_post_at70"] == "–"
 
 
 def test_paper_comparison_puts_the_papers_numbers_beside_ours():
