@@ -32,22 +32,24 @@ import numpy as np
 from keras import ops
 
 from ..layers._dense_base import deserialize_layer_config
-from ..layers._init_utils import initial_value, resolve_initializer
+from ..layers._init_utils import check_flag, initial_value, is_integer, resolve_initializer
 
 
-def _pair(value: int | Sequence[int], name: str) -> tuple[int, int]:
-    if isinstance(value, int | np.integer) and not isinstance(value, bool):
-        pair = (int(value), int(value))
+def _pair(value: int | Sequence[int], name: str, owner: str = "SpectralConv2D") -> tuple[int, int]:
+    """``value`` (``k`` or ``(kh, kw)``) as a pair of positive ints, or an error naming ``name``."""
+    if is_integer(value):
+        pair: Any = (value, value)
     else:
         try:
-            pair = tuple(int(v) for v in value)  # type: ignore[union-attr]
+            pair = tuple(value)  # type: ignore[arg-type]
         except TypeError:
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}.") from None
-        if len(pair) != 2:
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}.")
-    if min(pair) < 1:
-        raise ValueError(f"{name} entries must be positive, got {value!r}.")
-    return pair  # type: ignore[return-value]
+            pair = None
+    if pair is None or len(pair) != 2 or not all(is_integer(v) and v >= 1 for v in pair):
+        raise ValueError(
+            f"{owner}: {name} must be a positive integer or a pair of positive integers "
+            f"(height, width), e.g. {name}=3 or (3, 5); got {value!r}."
+        )
+    return int(pair[0]), int(pair[1])
 
 
 def half_spectrum(kh: int, kw: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -125,7 +127,7 @@ def spatial_to_spectral(kernel: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def spectral_to_spatial(a: Any, b: Any, kernel_size: int | Sequence[int]) -> np.ndarray:
     """Spatial kernel ``(kh, kw, in, out)`` from coordinates ``(a, b)`` (numpy, float64)."""
-    kh, kw = _pair(kernel_size, "kernel_size")
+    kh, kw = _pair(kernel_size, "kernel_size", "spectral_to_spatial")
     b_re, b_im = spectral_basis(kh, kw)
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     cin, cout = a.shape[1:]
@@ -169,20 +171,27 @@ class SpectralConv2D(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, int | np.integer) or filters < 1:
+        layer = type(self).__name__
+        if not is_integer(filters) or filters < 1:
             raise ValueError(
-                f"SpectralConv2D: filters must be a positive integer, got {filters!r}."
+                f"{layer}: filters must be a positive integer (the number of output channels, "
+                f"e.g. filters=32), got {filters!r}."
             )
         self.filters = int(filters)
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
-        padding = str(padding).lower()
-        if padding not in ("valid", "same"):
-            raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}.")
-        self.padding = padding
+        self.kernel_size = _pair(kernel_size, "kernel_size", layer)
+        self.strides = _pair(strides, "strides", layer)
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate", layer)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                f"{layer}: `strides > 1` not supported in conjunction with `dilation_rate > 1` "
+                f"(as in keras.layers.Conv2D). Received: strides={self.strides} and "
+                f"dilation_rate={self.dilation_rate}; keep one of them at 1."
+            )
+        if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+            raise ValueError(f"{layer}: padding must be 'valid' or 'same', got {padding!r}.")
+        self.padding = padding.lower()
         self.activation = keras.activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_flag(layer, "use_bias", use_bias)
         self.kernel_initializer = resolve_initializer(kernel_initializer, "kernel")
         self.bias_initializer = resolve_initializer(bias_initializer, "bias")
         self.input_spec = keras.layers.InputSpec(ndim=4)
@@ -217,6 +226,7 @@ class SpectralConv2D(keras.layers.Layer):
                 "SpectralConv2D expects 4-D channels-last input with a known channel count, "
                 f"got shape {tuple(input_shape)}."
             )
+        self.compute_output_shape(input_shape)  # a kernel larger than the input fails here
         cin = int(input_shape[-1])
         kh, kw = self.kernel_size
         b_re, b_im = spectral_basis(kh, kw)
@@ -305,6 +315,7 @@ class SpectralConv2D(keras.layers.Layer):
         return self.activation(outputs)
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple:
+        """``(batch, out_h, out_w, filters)``; an empty output is an error, in Conv2D's words."""
         out = []
         for size, k, s, d in zip(
             input_shape[1:3], self.kernel_size, self.strides, self.dilation_rate, strict=True
@@ -315,6 +326,19 @@ class SpectralConv2D(keras.layers.Layer):
                 out.append(-(-size // s))
             else:
                 out.append((size - d * (k - 1) - 1) // s + 1)
+        if any(n is not None and n <= 0 for n in out):
+            extent = tuple(
+                d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation_rate, strict=True)
+            )
+            kernel_shape = (*self.kernel_size, input_shape[-1], self.filters)
+            raise ValueError(
+                f"{type(self).__name__}: Computed output size would be zero or negative. "
+                f"Received `inputs shape={tuple(input_shape)}`, `kernel shape={kernel_shape}`, "
+                f"`dilation_rate={self.dilation_rate}`, `strides={self.strides}`, "
+                f"`padding={self.padding}`. The kernel spans {extent[0]}x{extent[1]} pixels, "
+                f"more than the {input_shape[1]}x{input_shape[2]} input: use a smaller "
+                "kernel_size (or dilation_rate), padding='same', or a larger input."
+            )
         return (input_shape[0], *out, self.filters)
 
     def get_config(self) -> dict:

@@ -326,19 +326,28 @@ def apply_separable(x: Any, matrix_h: Any, matrix_w: Any) -> Any:
 
 
 # ------------------------------------------------------------------ arguments
-def _as_size(size: int | Sequence[int], name: str = "output_size") -> tuple[int, int]:
-    if isinstance(size, int | np.integer) and not isinstance(size, bool):
-        return int(size), int(size)
-    try:
-        h, w = size  # type: ignore[misc]
-    except (TypeError, ValueError):
+def _as_size(
+    size: int | Sequence[int], name: str = "output_size", owner: str = ""
+) -> tuple[int, int]:
+    """``size`` (``H`` or ``(H, W)``) as a pair of positive ints, or an error naming ``name``
+    (prefixed by ``owner``, the layer or function that took it) and the fix."""
+    if isinstance(size, int | np.integer) and not isinstance(size, bool | np.bool_):
+        pair: Any = (size, size)
+    else:
+        try:
+            pair = tuple(size)  # type: ignore[arg-type]
+        except TypeError:
+            pair = None
+    if pair is None or len(pair) != 2 or not all(
+        isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) and v >= 1
+        for v in pair
+    ):
+        prefix = f"{owner}: " if owner else ""
         raise ValueError(
-            f"{name} must be an int or a pair (height, width), got {size!r}."
-        ) from None
-    for v in (h, w):
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ValueError(f"{name} entries must be positive integers, got {size!r}.")
-    return int(h), int(w)
+            f"{prefix}{name} must be a positive integer or a pair (height, width) of positive "
+            f"integers, e.g. {name}=14 or (14, 7); got {size!r}."
+        )
+    return int(pair[0]), int(pair[1])
 
 
 def _spatial_size(x: Any, name: str) -> tuple[int, int]:
@@ -350,9 +359,10 @@ def _spatial_size(x: Any, name: str) -> tuple[int, int]:
     return int(h), int(w)
 
 
-def _check_norm(norm: str) -> str:
+def _check_norm(norm: str, owner: str = "") -> str:
     if norm not in NORMS:
-        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
+        prefix = f"{owner}: " if owner else ""
+        raise ValueError(f"{prefix}norm must be one of {NORMS}, got {norm!r}.")
     return norm
 
 
@@ -400,7 +410,7 @@ def spectral_pool_complex(
     x = _as_real(x, "spectral_pool")
     _check_rank4(x, "spectral_pool")
     m, n = _spatial_size(x, "spectral_pool")
-    h, w = _as_size(output_size)
+    h, w = _as_size(output_size, owner="spectral_pool")
     if h > m or w > n:
         raise ValueError(
             f"Spectral pooling output size {h}x{w} exceeds the input size {m}x{n}: "
@@ -461,7 +471,7 @@ def spectral_upsample(
     y = _as_real(y, "spectral_upsample")
     _check_rank4(y, "spectral_upsample")
     h, w = _spatial_size(y, "spectral_upsample")
-    m, n = _as_size(output_size)
+    m, n = _as_size(output_size, owner="spectral_upsample")
     if m < h or n < w:
         raise ValueError(
             f"Spectral upsampling output size {m}x{n} is smaller than the input size {h}x{w}."

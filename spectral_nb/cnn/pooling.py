@@ -46,11 +46,12 @@ class SpectralPooling2D(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.output_size = _as_size(output_size)
-        self.norm = _check_norm(norm)
+        self.output_size = _as_size(output_size, owner=type(self).__name__)
+        self.norm = _check_norm(norm, type(self).__name__)
         if implementation not in IMPLEMENTATIONS:
             raise ValueError(
-                f"implementation must be one of {IMPLEMENTATIONS}, got {implementation!r}."
+                f"{type(self).__name__}: implementation must be one of {IMPLEMENTATIONS}, "
+                f"got {implementation!r}."
             )
         self.implementation = implementation
         self._matrices: tuple | None = None

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ..layers._init_utils import check_seed
 from .dft import (
     _as_real,
     _dtype,
@@ -92,17 +93,25 @@ class RandomizedResolution(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        min_fraction = float(min_fraction)
-        if not 0.0 < min_fraction <= 1.0:
-            raise ValueError(f"min_fraction must be in (0, 1], got {min_fraction}.")
+        layer = type(self).__name__
+        if (
+            isinstance(min_fraction, bool | np.bool_)
+            or not isinstance(min_fraction, int | float | np.integer | np.floating)
+            or not 0.0 < float(min_fraction) <= 1.0
+        ):
+            raise ValueError(
+                f"{layer}: min_fraction must be a number in (0, 1], the smallest share of the "
+                f"frequencies kept (e.g. min_fraction=0.3), got {min_fraction!r}."
+            )
         if implementation not in IMPLEMENTATIONS:
             raise ValueError(
-                f"implementation must be one of {IMPLEMENTATIONS}, got {implementation!r}."
+                f"{layer}: implementation must be one of {IMPLEMENTATIONS}, "
+                f"got {implementation!r}."
             )
-        self.min_fraction = min_fraction
+        self.min_fraction = float(min_fraction)
         self.implementation = implementation
         self._stacks: tuple | None = None
-        self.seed = seed
+        self.seed = check_seed(layer, seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.input_spec = keras.layers.InputSpec(ndim=4)
 

@@ -83,7 +83,34 @@ def check_2d_input(layer_name: str, input_shape: Sequence[int | None]) -> int:
     return int(input_shape[-1])
 
 
+def is_integer(value: Any) -> bool:
+    """``value`` is a Python or numpy integer, and not a bool."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
 def check_units(layer_name: str, units: Any) -> int:
-    if isinstance(units, bool) or not isinstance(units, int | np.integer) or units < 1:
-        raise ValueError(f"{layer_name}: units must be a positive integer, got {units!r}.")
+    """``units`` as a positive ``int``, or an error naming the argument and the fix."""
+    if not is_integer(units) or units < 1:
+        raise ValueError(
+            f"{layer_name}: units must be a positive integer, got {units!r}. Give the number "
+            "of output nodes, e.g. units=10."
+        )
     return int(units)
+
+
+def check_flag(layer_name: str, name: str, value: Any) -> bool:
+    """``value`` as a ``bool``; anything else (``"False"``, ``0``, ``None``) is refused."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{layer_name}: {name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def check_seed(layer_name: str, seed: Any, name: str = "seed") -> int | None:
+    """``seed`` as a non-negative ``int`` or ``None``."""
+    if seed is None:
+        return None
+    if not is_integer(seed) or seed < 0:
+        raise ValueError(
+            f"{layer_name}: {name} must be a non-negative integer or None, got {seed!r}."
+        )
+    return int(seed)

@@ -9,7 +9,15 @@ import numpy as np
 from keras import ops
 
 from ._dense_base import DirectKernelDense, deserialize_layer_config
-from ._init_utils import check_2d_input, check_units, initial_value, resolve_initializer
+from ._init_utils import (
+    check_2d_input,
+    check_flag,
+    check_seed,
+    check_units,
+    initial_value,
+    is_integer,
+    resolve_initializer,
+)
 
 
 def choose_trainable_entries(n_in: int, units: int, k: int, seed: int) -> np.ndarray:
@@ -67,13 +75,20 @@ class ConstrainedDense(DirectKernelDense):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.units = check_units(type(self).__name__, units)
-        if isinstance(trainable_count, bool) or int(trainable_count) != trainable_count:
-            raise ValueError(f"trainable_count must be an integer, got {trainable_count!r}.")
+        layer = type(self).__name__
+        self.units = check_units(layer, units)
+        if not is_integer(trainable_count) or trainable_count < 0:
+            raise ValueError(
+                f"{layer}: trainable_count must be a non-negative integer (the number of "
+                f"trainable kernel entries, at most inputs x units), got {trainable_count!r}."
+            )
         self.trainable_count = int(trainable_count)
-        self.seed = int(seed)
+        seed = check_seed(layer, seed)
+        if seed is None:
+            raise ValueError(f"{layer}: seed must be a non-negative integer, got None.")
+        self.seed = seed
         self.activation = keras.activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_flag(layer, "use_bias", use_bias)
         self.kernel_initializer = (
             keras.initializers.RandomUniform(-0.5, 0.5, seed=self.seed)
             if kernel_initializer is None

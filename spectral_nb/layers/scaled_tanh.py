@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
+import numpy as np
+
+from ._init_utils import check_flag
 
 
 @keras.saving.register_keras_serializable(package="spectral_nb")
@@ -27,8 +31,18 @@ class ScaledTanh(keras.layers.Layer):
 
     def __init__(self, beta: float = 1.0, trainable_beta: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        layer = type(self).__name__
+        if (
+            isinstance(beta, bool | np.bool_)
+            or not isinstance(beta, int | float | np.integer | np.floating)
+            or not math.isfinite(beta)
+        ):
+            raise ValueError(
+                f"{layer}: beta must be a finite number (the initial slope, e.g. beta=1.0), "
+                f"got {beta!r}."
+            )
         self.initial_beta = float(beta)
-        self.trainable_beta = bool(trainable_beta)
+        self.trainable_beta = check_flag(layer, "trainable_beta", trainable_beta)
 
     def build(self, input_shape: tuple) -> None:
         self.beta = self.add_weight(

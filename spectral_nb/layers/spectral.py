@@ -20,7 +20,14 @@ import keras
 
 from ..operators import spectral_kernel
 from ._dense_base import DirectKernelDense, deserialize_layer_config
-from ._init_utils import check_2d_input, check_units, initial_value, resolve_initializer
+from ._init_utils import (
+    check_2d_input,
+    check_flag,
+    check_seed,
+    check_units,
+    initial_value,
+    resolve_initializer,
+)
 
 # The paper's initialisation: eigenvector entries U[-0.5, 0.5], eigenvalues U[-0.01, 0.01]
 # (a range the paper states was not optimised). The engine's runs draw from the same ranges.
@@ -90,13 +97,16 @@ class Spectral(DirectKernelDense):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.units = check_units(type(self).__name__, units)
+        layer = type(self).__name__
+        self.units = check_units(layer, units)
         self.activation = keras.activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.train_eigenvectors = bool(train_eigenvectors)
-        self.train_eigenvalues_in = bool(train_eigenvalues_in)
-        self.train_eigenvalues_out = bool(train_eigenvalues_out)
-        self.seed = seed
+        self.use_bias = check_flag(layer, "use_bias", use_bias)
+        self.train_eigenvectors = check_flag(layer, "train_eigenvectors", train_eigenvectors)
+        self.train_eigenvalues_in = check_flag(layer, "train_eigenvalues_in", train_eigenvalues_in)
+        self.train_eigenvalues_out = check_flag(
+            layer, "train_eigenvalues_out", train_eigenvalues_out
+        )
+        self.seed = check_seed(layer, seed)
         self.eigenvectors_initializer = self._default(
             eigenvectors_initializer, PAPER_EIGENVECTOR_RANGE, 0, "eigenvectors"
         )
@@ -111,7 +121,7 @@ class Spectral(DirectKernelDense):
     def _default(self, value: Any, half_range: float, offset: int, name: str) -> Any:
         """``value`` as an initializer; ``None`` is the paper's U[-half_range, half_range]."""
         if value is None:
-            seed = None if self.seed is None else int(self.seed) * 3 + offset
+            seed = None if self.seed is None else self.seed * 3 + offset
             return keras.initializers.RandomUniform(-half_range, half_range, seed=seed)
         return resolve_initializer(value, name)
 

@@ -87,6 +87,7 @@ def keep_masks(
     ----------
     scores
         Hidden layer name -> node scores, in model order (``None``: a layer left whole).
+        A NaN or infinite score (weights gone non-finite) is an error naming the layer.
     fraction
         ``scope="layer"``: a number for every hidden layer, a mapping ``name -> fraction``
         (missing layers: 0) or a sequence with one value per hidden layer.
@@ -97,6 +98,16 @@ def keep_masks(
     if scope not in SCOPES:
         raise PruningError(f"Unknown scope {scope!r}; choose from {', '.join(SCOPES)}.")
     names = list(scores)
+    for name in names:  # argsort puts NaN last: a node scored NaN would always be kept
+        bad = np.flatnonzero(~np.isfinite(scores[name])) if scores[name] is not None else []
+        if len(bad):
+            raise PruningError(
+                f"Layer '{name}' has {len(bad)} node score(s) that are NaN or infinite (nodes "
+                f"{bad[:5].tolist()}{'...' if len(bad) > 5 else ''}): the weights of that layer "
+                "or of the layer reading its nodes are not finite, as after a diverged training. "
+                "Prune a model whose weights are finite (retrain it, e.g. with a smaller "
+                "learning rate)."
+            )
     if scope == "global":
         if isinstance(fraction, Mapping | Sequence) and not isinstance(fraction, str):
             raise PruningError(
