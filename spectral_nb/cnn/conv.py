@@ -230,8 +230,6 @@ class SpectralConv2D(keras.layers.Layer):
         cin = int(input_shape[-1])
         kh, kw = self.kernel_size
         b_re, b_im = spectral_basis(kh, kw)
-        self._basis_re = ops.convert_to_tensor(b_re, dtype=self.variable_dtype)
-        self._basis_im = ops.convert_to_tensor(b_im, dtype=self.variable_dtype)
         spatial_shape = (kh, kw, cin, self.filters)
         cache: dict[str, np.ndarray] = {}
         exact = getattr(self, "_exact_initial", (None, None))
@@ -279,10 +277,20 @@ class SpectralConv2D(keras.layers.Layer):
         """The equivalent :class:`keras.layers.Conv2D` kernel ``(kh, kw, in, out)``."""
         kh, kw = self.kernel_size
         cin = self.spectral_real.shape[1]
+        # The fixed basis takes the dtype the weights are read in: the variable dtype, or the
+        # compute dtype inside ``call`` under a mixed precision policy, where Keras autocasts
+        # the variables (as it does the kernel of a Conv2D). It is converted from the float64
+        # matrices, rounded once.
+        dtype = self.spectral_real.dtype
+        b_re, b_im = spectral_basis(kh, kw)
         # einsum, not tensordot: Keras' PyTorch tensordot computes float64 in float32.
-        flat = ops.einsum("fk,kio->fio", self._basis_re, self.spectral_real)
+        flat = ops.einsum(
+            "fk,kio->fio", ops.convert_to_tensor(b_re, dtype=dtype), self.spectral_real
+        )
         if self.spectral_imag is not None:
-            flat = flat + ops.einsum("fk,kio->fio", self._basis_im, self.spectral_imag)
+            flat = flat + ops.einsum(
+                "fk,kio->fio", ops.convert_to_tensor(b_im, dtype=dtype), self.spectral_imag
+            )
         return ops.reshape(flat, (kh, kw, cin, self.filters))
 
     def spectral_coefficients(self) -> np.ndarray:
