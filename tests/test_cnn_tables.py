@@ -72,6 +72,7 @@ def test_speedup_table_and_growth_paired_by_seed() -> None:
     )
     assert speedups.growth_clause(None).startswith("could not be measured")
     assert speedups.paper_growth() == pytest.approx((2.6, 2.9, 2.4))
+    assert speedups.paper_factor() == pytest.approx((4.8 / 2.2, 5.1 / 2.2, 2.0))
     shown = speedups.growth_table(runs)
     assert list(shown["seeds grown / shrunk"]) == ["1 / 1", "2 / 0"]
     assert shown["paper"].iloc[0] == "+2.4 to 2.9"
@@ -103,8 +104,11 @@ def test_seconds_come_from_the_interleaved_step_costs() -> None:
     assert found["cnn_opt_sizes"] == "3x3, 5x5 and 7x7" and found["cnn_opt_seeds"] == 2
     assert found["cnn_growth_3x3_5x5"].startswith("grows by 1.00 on average")
     assert found["cnn_growth_5x5_7x7"].startswith("could not be measured")
+    assert found["cnn_factor_3x3_5x5"] == "1.50"
+    assert found["cnn_factor_5x5_7x7"] == speedups.NOT_MEASURED
+    assert found["cnn_paper_factor"] == "2.0 to 2.3"
     shown = speedups.speedup_display(table, costs)
-    assert shown.loc["5x5", "speed-up (seconds)"] == pytest.approx(2.0)
+    assert shown.loc["5x5", "speed-up in seconds"] == pytest.approx(2.0)
     assert shown.loc["7x7", "paper"] == "not measured by the paper"
     by_seed = speedups.speedups_by_seed(runs)
     assert list(by_seed.columns) == ["3x3", "5x5", "7x7"] and list(by_seed.index) == [0, 1]

@@ -177,11 +177,12 @@ def step_costs(profile: str, dataset: str = "fashion_mnist") -> pd.DataFrame:
 
     For each filter size of the study under ``profile``, the spatial and the spectral network
     of its first seed are built and their compiled Adam steps timed on one fixed batch, in one
-    process: each repeat times a block of steps of every network in turn (the order of the
-    two parametrisations alternating from repeat to repeat), so a change of the machine's load
-    reaches both alike. ``ratio`` is the median over repeats of the spectral block's time over
-    the spatial block's of the same repeat; ``spatial_ms`` and ``spectral_ms`` are medians of
-    milliseconds per step. Index: the size label (``"3x3"``); columns also ``steps``,
+    process, interleaved step by step: in each of ``repeats`` rounds the two networks of a
+    size take ``steps`` steps each, one spatial and one spectral step in turn (which goes first
+    alternating), so a change of the machine's load reaches both alike. ``ratio`` is the
+    median over rounds of the spectral network's time over the spatial network's time in the
+    same round; ``spatial_ms`` and ``spectral_ms`` are medians over rounds of milliseconds
+    per step. Index: the size label (``"3x3"``); columns also ``steps``,
     ``repeats`` and ``batch``. TensorFlow backend (the training loop's).
     """
     import tensorflow as tf
@@ -208,24 +209,29 @@ def step_costs(profile: str, dataset: str = "fashion_mnist") -> pd.DataFrame:
             float(step(x, y))
     finally:
         logger.setLevel(level)
-    times: dict[tuple[int, str], list[float]] = {key: [] for key in step_of}
     sizes = sorted({k for k, _ in step_of})
+    # per (size, parametrisation): one total of `steps` step times per round
+    totals: dict[tuple[int, str], list[float]] = {key: [] for key in step_of}
     for repeat in range(repeats):
-        order = ("spatial", "spectral") if repeat % 2 == 0 else ("spectral", "spatial")
         for k in sizes:
-            for param in order:
-                step = step_of[(k, param)]
-                tic = time.perf_counter()
-                for _ in range(steps):
-                    loss = step(x, y)
-                float(loss)  # wait for the device
-                times[(k, param)].append((time.perf_counter() - tic) / steps)
+            spent = {"spatial": 0.0, "spectral": 0.0}
+            for i in range(steps):
+                first = ("spatial", "spectral") if (repeat + i) % 2 == 0 else (
+                    "spectral", "spatial"
+                )
+                for param in first:
+                    tic = time.perf_counter()
+                    float(step_of[(k, param)](x, y))  # wait for the device
+                    spent[param] += time.perf_counter() - tic
+            for param, seconds in spent.items():
+                totals[(k, param)].append(seconds / steps)
     rows = [
         {
             "filters": size_label(k),
-            "spatial_ms": 1000 * float(np.median(times[(k, "spatial")])),
-            "spectral_ms": 1000 * float(np.median(times[(k, "spectral")])),
-            "ratio": float(np.median(np.divide(times[(k, "spectral")], times[(k, "spatial")]))),
+            "spatial_ms": 1000 * float(np.median(totals[(k, "spatial")])),
+            "spectral_ms": 1000 * float(np.median(totals[(k, "spectral")])),
+            "ratio": float(np.median(np.divide(totals[(k, "spectral")],
+                                               totals[(k, "spatial")]))),
             "steps": steps, "repeats": repeats, "batch": batch,
         }
         for k in sizes
