@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
+import sys
+import threading
+from collections.abc import Sequence
 
-# TensorFlow reads this when it is first imported (by a run's trainer): errors only, so its
-# start-up notes (oneDNN, CPU instructions, a missing CUDA driver's cuInit) stay off the output.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import argparse  # noqa: E402
-import sys  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
-
-from ..profiles import AUTO, PROFILES  # noqa: E402
-from .protocol.spec import DATASETS  # noqa: E402
-from .protocol.studies import NotOnDataset  # noqa: E402
+from ..profiles import AUTO, PROFILES
+from .protocol.spec import DATASETS
+from .protocol.studies import NotOnDataset
 
 DESCRIPTION = """\
 Train the book's studies and read their records.
@@ -44,6 +41,17 @@ TABLE1_DETAILS = ["point", "missing"]  # with --details, and whenever a cell is 
 INTERRUPTED = 130  # the shell's status for a process ended by Ctrl-C (128 + SIGINT)
 TABLE1_STUDIES = ("wide", "deep", "nonlinear")
 LOCAL_RAY = "local"  # --ray without an address
+# TensorFlow's start-up notes on standard error, written by its C++ logging before Python can
+# silence it (TF_CPP_MIN_LOG_LEVEL does not cover the notes logged before absl's set-up): the
+# absl preamble, info lines, and the warnings and errors of a machine without a GPU.
+TF_NOISE = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\)"
+    r"|I\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\]"
+    r"|[WE]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\] .*("
+    r"cuInit|Could not find cuda drivers|Unable to register cu\w+ factory"
+    r"|computation placer already registered|TF-TRT Warning)"
+    r"|To enable the following instructions: .* rebuild TensorFlow"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -310,5 +318,79 @@ def _migrate(store, dry_run: bool) -> int:
     return 0
 
 
+class StderrFilter:
+    """Standard error at the file-descriptor level, less TensorFlow's start-up notes.
+
+    File descriptor 2 is pointed at a pipe; a thread copies what arrives to the original
+    standard error line by line, dropping the notes :data:`TF_NOISE` matches (a partial line,
+    like a progress bar's, passes as soon as it ends in a carriage return or the pipe is idle).
+    Every other line, TensorFlow's real errors included, passes unchanged. :meth:`close`
+    restores descriptor 2 and flushes what is left.
+    """
+
+    def __init__(self) -> None:
+        sys.stderr.flush()
+        self._original = os.dup(2)
+        read, write = os.pipe()
+        os.dup2(write, 2)
+        os.close(write)
+        self._read = read
+        self._thread = threading.Thread(target=self._copy, daemon=True,
+                                        name="spectral_nb-stderr")
+        self._thread.start()
+
+    def _emit(self, text: bytes) -> None:
+        line = text.decode("utf-8", "replace")
+        noise = TF_NOISE.search(line)
+        if noise:  # the whole line goes (with a Ray worker's prefix), but a progress bar stays
+            before = line[: noise.start()]
+            text = before.encode() if "\r" in before else b""
+        if text:
+            os.write(self._original, text)
+
+    def _copy(self) -> None:
+        import select
+
+        pending = b""
+        while True:
+            ready, _, _ = select.select([self._read], [], [], 0.2)
+            if not ready:  # idle: let a partial line (a prompt, a progress bar) through
+                self._emit(pending)
+                pending = b""
+                continue
+            chunk = os.read(self._read, 65536)
+            if not chunk:
+                break
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                self._emit(line + b"\n")
+            if b"\r" in pending:
+                head, _, pending = pending.rpartition(b"\r")
+                self._emit(head + b"\r")
+        self._emit(pending)
+
+    def close(self) -> None:
+        sys.stderr.flush()
+        os.dup2(self._original, 2)  # the pipe's last writer closes: the thread ends
+        self._thread.join(timeout=5)
+        os.close(self._read)
+        os.close(self._original)
+
+
+def quiet_entry(argv: Sequence[str] | None = None) -> int:
+    """:func:`main` with TensorFlow's start-up notes kept off standard error
+    (:class:`StderrFilter`; ``TF_CPP_MIN_LOG_LEVEL`` defaults to errors only)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        quiet = StderrFilter()
+    except OSError:  # no descriptor 2 to filter: run as is
+        return main(argv)
+    try:
+        return main(argv)
+    finally:
+        quiet.close()
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(quiet_entry())

@@ -432,7 +432,7 @@ class Claims:
     names this process but is not held here (left by an interrupted sweep), or when it was not
     refreshed for ``expiry_s`` seconds (a process on another host, or hung). Inside ``with``
     a background thread refreshes every held claim every ``refresh_s`` seconds; leaving the
-    block releases them all.
+    block releases them all (and removes the claims folder if no other process has a claim).
     """
 
     def __init__(
@@ -457,10 +457,12 @@ class Claims:
         with self._lock:
             if path in self.held:
                 return True
-        self.folder.mkdir(parents=True, exist_ok=True)
         for _ in range(3):
             try:
+                self.folder.mkdir(parents=True, exist_ok=True)
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileNotFoundError:  # the folder was removed meanwhile (emptied): again
+                continue
             except FileExistsError:
                 holder = self.holder(spec)
                 if holder is not None:
@@ -555,6 +557,8 @@ class Claims:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.release_all()
+        with contextlib.suppress(OSError):  # removed when empty: no trace in a finished store
+            self.folder.rmdir()
 
     def _refresh_loop(self) -> None:
         while not self._stop.wait(self.refresh_s):
