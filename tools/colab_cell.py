@@ -12,11 +12,11 @@ runtime preinstalls, replacing nothing:
    may add packages but never upgrade or downgrade one;
 2. pip's dry run (``--report``) says what the install would add; the installer prints that list
    before installing it;
-3. where the whole extra cannot be added that way (Colab's TPU runtime has no TensorFlow, and
-   TensorFlow would need other versions of packages it preinstalls), the package is installed
-   ``--no-deps`` with every missing requirement that *can* be added without replacing
-   anything, and the installer names what it left out and why (the chapters read their
-   committed records without TensorFlow; training needs it);
+3. where the whole extra cannot be added that way (a requirement would need other versions of
+   preinstalled packages: possible for TensorFlow on Colab's TPU runtime, which has none), the
+   package is installed ``--no-deps`` with every missing requirement that *can* be added
+   without replacing anything, and the installer names what it left out and why (what needs
+   it, such as training or Keras' TensorFlow backend, will not run there);
 4. afterwards every preinstalled distribution is compared with its pin: a change is an error.
 
 It prints what it adds, then one line ``spectral_nb <version> installed from ...``. Anywhere
@@ -229,9 +229,8 @@ def install(checkout: Path, extra: str, source: str) -> str:
         lines.append(f"spectral_nb: adding {added}; the {len(before)} preinstalled packages stay")
         if left_out:
             lines.append(
-                f"spectral_nb: not adding {', '.join(left_out)}: it would replace preinstalled "
-                "packages (the chapters read their committed results without it; training needs "
-                "it)"
+                f"spectral_nb: not adding {', '.join(left_out)}: pip would have to replace "
+                "preinstalled packages for it; what needs it will not run here"
             )
         for args in installs:
             done = pip("install", "--quiet", "--constraint", keep, *args)
