@@ -264,6 +264,13 @@ def test_colab_notebook_reads_as_the_page_and_runs_with_the_install_cell():
     assert cn.glue_texts(executed) == [("acc", ".1f", "91.6"), ("epochs", "", "20")]
 
 
+def test_colab_notebook_refuses_a_chapter_importing_myst_nb():
+    executed = _notebook([], [])
+    executed["cells"][4]["source"] = "from myst_nb import glue\nglue('x', 1)"
+    with pytest.raises(cn.Unconvertible, match="cell 4 imports myst_nb"):
+        cn.colab_notebook(executed, "book/ch1", _book(), "# install")
+
+
 def test_colab_notebook_needs_the_install_cell_second():
     executed = _notebook([], [])
     executed["cells"][1]["cell_type"] = "markdown"

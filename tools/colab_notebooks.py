@@ -21,6 +21,8 @@ would read ``{glue:text}`perceptron_mean_constrained``` where the web page reads
 - a directive (backtick or ``:::`` fence) becomes plain Markdown: an admonition a quoted block
   under its title in bold, a figure or image an image with its caption, ``math`` a ``$$``
   block, ``code-block`` a code fence; its ``:option:`` lines are dropped;
+- a code cell importing ``myst_nb`` is an error (the chapters glue through
+  ``spectral_nb.notebook``, which needs no Sphinx toolchain);
 - the install cell (cell 2, the first code cell) is the one of ``tools/colab_cell.py``, without
   outputs; papermill's injected-parameters cell is removed, so the chapter's own ``profile``
   cell decides; glue outputs that the page hides are removed, as MyST-NB removes them, and every
@@ -58,6 +60,7 @@ COLAB_BRANCH = "colab"
 COLAB_URL = "https://colab.research.google.com"
 INSTALL_CELL = 1  # cell 2, as in tools/colab_cell.py
 GLUE_MIME_PREFIX = "application/papermill.record/"
+MYST_IMPORT = re.compile(r"^\s*(?:from|import)\s+myst_nb\b", re.MULTILINE)
 
 ROLE = re.compile(r"\{(?P<name>[a-z][\w:-]*)\}`(?P<body>[^`]*)`")
 LABEL = re.compile(r"^\((?P<label>[^()\s]+)\)=\s*$")
@@ -509,6 +512,11 @@ def colab_notebook(executed: dict, doc: str, book: Book, install_source: str) ->
             except Unconvertible as exc:
                 raise Unconvertible(f"{doc}, cell {index}: {exc}") from None
         elif cell["cell_type"] == "code":
+            if MYST_IMPORT.search(_text(cell["source"])):
+                raise Unconvertible(
+                    f"{doc}, cell {index} imports myst_nb, which a Colab reader does not have: "
+                    "import glue from spectral_nb.notebook instead"
+                )
             cell["outputs"] = [
                 out for out in cell.get("outputs", [])
                 if not out.get("metadata", {}).get("scrapbook", {}).get("mime_prefix")
