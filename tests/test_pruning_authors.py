@@ -130,3 +130,29 @@ def test_their_findings_controls_deep_and_study_facts():
     assert deep.iloc[0]["authors' data (%)"].startswith("10.0")
     assert deep.iloc[0]["ours, per layer (%)"].startswith("80.0")
     assert deep.iloc[1]["ours, per layer (%)"] == "–"
+
+
+def test_comparison_gaps_are_ours_minus_the_paper():
+    from spectral_nb.profiles import AUTHORS_PRUNING_SETTINGS
+
+    frame = authors.ours_frame(_records())
+    summary = authors.ours_summary(frame)
+    epochs = AUTHORS_PRUNING_SETTINGS["smoke"].epochs
+    gaps = authors.comparison_gaps(summary, "784-500-10", epochs)
+    post = summary.loc[("784-500-10", "relu", epochs, "post", 0.05), "mean"]
+    assert gaps["post"] == f"{post - 89.6:+.1f}"
+    assert authors.comparison_gaps(summary, "784-2000-10", 99) == {
+        "dense": "–", "post": "–", "pre": "–"}
+
+
+def test_claims_table_checks_each_claim_per_seed():
+    records = _records() + [{**r, "spec": {**r["spec"], "seed": 1}}
+                            for r in _records(shift=0.01)]
+    table = authors.pruning_claims_table(authors.ours_frame(records))
+    relu = table.iloc[0]  # dense above post: our made-up post is 5 points above in both seeds
+    assert relu["holds in ours"] == "no: the opposite in 2 of 2 seeds"
+    assert relu["authors' data (%)"] == "89.5 vs 86.2"
+    elu = table.iloc[1]
+    assert elu["holds in ours"] == "yes, in 2 of 2 seeds"
+    assert table.iloc[-1]["holds in ours"].startswith("not run")
+    assert authors._status(None) == "not run"
