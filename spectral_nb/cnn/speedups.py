@@ -231,15 +231,16 @@ def growth_table(summary: pd.DataFrame) -> pd.DataFrame:
 def speedup_clause(table: pd.DataFrame, size: str) -> str:
     """How soon the spectral model reached the target with filters ``size``, as a clause.
 
-    ``"1.56 times sooner (geometric mean over seeds; from 1.41 to 1.69)"``, or, where no run
-    reached it, ``"in no run, so no speed-up was measured"``.
+    ``"1.56 times sooner (from 1.41 to 1.69 over seeds)"`` (the geometric mean over the
+    seeds that reached the target), or, where no run reached it, ``"in no run, so no
+    speed-up was measured"``.
     """
     row = table.loc[size]
     if not np.isfinite(row["speedup_epochs"]):
         return "in no run, so no speed-up was measured"
     return (
-        f"{row['speedup_epochs']:.2f} times sooner (geometric mean over seeds; from "
-        f"{row['speedup_min']:.2f} to {row['speedup_max']:.2f})"
+        f"{row['speedup_epochs']:.2f} times sooner (from {row['speedup_min']:.2f} to "
+        f"{row['speedup_max']:.2f} over seeds)"
     )
 
 

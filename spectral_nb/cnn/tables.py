@@ -314,13 +314,13 @@ def claims_table(
         *(
             (f"Spectral parametrisation speeds up Adam, {size} filters",
              f"{paper_span(PAPER_SPEEDUPS[size])} times" if size in PAPER_SPEEDUPS
-             else "not measured", speedup_claim(opt_table, size))
+             else "not measured by the paper", speedup_claim(opt_table, size))
             for size in opt_table.index
         ),
         *(
             (f"The speed-up grows with the filter size, {small} to {large}",
              f"by {paper_span(paper_growth())}" if (small, large) == ("3x3", "5x5")
-             else "not measured",
+             else "not measured by the paper",
              NOT_MEASURED if p is None
              else f"by {signed(p.mean, 2)} on average, grew in {p.n_positive} of {p.n} seeds")
             for (small, large), p in growth_pairs(opt_summary).items()
