@@ -120,6 +120,7 @@ def test_their_findings_controls_deep_and_study_facts():
     facts = authors.study_facts(records, frame)
     assert facts["epochs"] == str(s.epochs) and facts["seeds"] == "1"
     assert facts["runs"] == str(len(records))
+    assert facts["fractions"] == f"{len(s.fractions)} shares from 0 to 90%"
     old = [{"kind": "pruning",
             "spec": {"dataset": "fashion_mnist", "sizes": [784, 500, 500, 500, 10],
                      "strategy": "dense", "seed": 0},
@@ -156,3 +157,13 @@ def test_claims_table_checks_each_claim_per_seed():
     assert elu["holds in ours"] == "yes, in 2 of 2 seeds"
     assert table.iloc[-1]["holds in ours"].startswith("not run")
     assert authors._status(None) == "not run"
+
+
+def test_epoch_findings_read_one_seed_at_the_fewest_and_most_epochs():
+    records = _records()
+    frame = authors.ours_frame(records)
+    facts = authors.epoch_findings(frame)
+    epochs = sorted({int(e) for e in frame[frame["curve"] == "post"]["epochs"]})
+    assert facts["first"] == str(epochs[0]) and facts["last"] == str(epochs[-1])
+    assert facts["post_70_first"] == facts["post_70_last"] == f"{100 * (0.85 - 0.07):.1f}"
+    assert facts["pre_50_first"] == "–"  # smoke retrains at 5 % and 70 % only

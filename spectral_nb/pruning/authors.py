@@ -407,20 +407,22 @@ def deep_comparison(old_summary: pd.DataFrame, fraction: float = 0.7) -> pd.Data
 
 def study_facts(records: Sequence[Mapping[str, Any]], frame: pd.DataFrame) -> dict[str, str]:
     """What the study ran, for ``glue``: ``epochs`` (main runs), ``retrain_epochs``,
-    ``seeds`` (main runs), ``wide_seeds`` (784-2000-10), ``curve_epochs`` (the epoch counts
-    of the one-seed curve), ``runs`` and ``minutes`` (the training time its records
-    measured, summed)."""
+    ``seeds`` (main runs), ``fractions`` (how many shares removed, and the largest),
+    ``wide_seeds`` (784-2000-10), ``curve_epochs`` (the epoch counts of the one-seed curve),
+    ``runs`` and ``minutes`` (the training time its records measured, summed)."""
     epochs = main_epochs(frame)
     main = frame[(frame["network"] == "784-500-10") & (frame["curve"] == "post")
                  & (frame["epochs"] == epochs)]
     wide = frame[(frame["network"] == "784-2000-10") & (frame["curve"] == "post")]
     curve = sorted(set(frame[frame["curve"] == "post"]["epochs"].astype(int)))
     retrain = sorted({int(r["spec"]["retrain_epochs"]) for r in records})
+    shares = sorted(set(main["fraction"]))
     seconds = sum(float(r.get("wall_time_s", 0.0)) for r in records)
     return {
         "epochs": str(epochs),
         "retrain_epochs": ", ".join(map(str, retrain)),
         "seeds": str(main["seed"].nunique()),
+        "fractions": f"{len(shares)} shares from 0 to {max(shares):.0%}",
         "wide_seeds": str(wide["seed"].nunique()),
         "curve_epochs": ", ".join(map(str, curve)),
         "runs": str(len(records)),
@@ -452,8 +454,8 @@ CLAIMS: tuple[tuple[str, str, str, str, float, str], ...] = (
      0.7, "their curves beside ours; the 2000-node network"),
     ("tanh: the spectral ranking prunes better than the dense network", "tanh", "post",
      "dense", 0.7, "their curves beside ours"),
-    ("the eigenvalue ranking beats random nodes (relu)", "relu", "post", "random", 0.7,
-     "the random ranking of the same networks"),
+    *((f"the eigenvalue ranking beats random nodes ({a})", a, "post", "random", 0.7,
+       "the random ranking of the same networks") for a in ("relu", "elu", "tanh")),
     ("pre-training, retrained, beats the post-trained cut (relu)", "relu", "pre", "post", 0.9,
      "their curves beside ours"),
     ("pre-training's choice of nodes beats random nodes retrained alike (relu)", "relu", "pre",
@@ -507,3 +509,25 @@ def pruning_claims_table(frame: pd.DataFrame, network: str = "784-500-10") -> pd
                      f"ours, {network}, {epochs} epoch{'s' * (epochs != 1)}: a − b (pp)": "–",
                      "holds in ours": status, "where chapter 8 shows it": "–"})
     return pd.DataFrame(rows).set_index("claim")
+
+
+def epoch_findings(frame: pd.DataFrame, network: str = "784-500-10", activation: str = "relu",
+                   seed: int = 0, fractions: Sequence[float] = TABLE_FRACTIONS
+                   ) -> dict[str, str]:
+    """Seed ``seed``'s accuracies across first-training epoch counts, for ``glue``:
+    ``<curve>_<pct>_first`` and ``<curve>_<pct>_last`` (the fewest and the most epochs run),
+    ``first`` and ``last`` (those epoch counts), for curves ``dense``, ``post``, ``pre``."""
+    part = with_scratch_epochs(frame)
+    part = part[(part["network"] == network) & (part["activation"] == activation)
+                & (part["seed"] == seed)]
+    values = part.set_index(["epochs", "curve", "fraction"])["accuracy"]
+    epochs = sorted(set(part["epochs"]))
+    out = {"first": str(epochs[0]), "last": str(epochs[-1])}
+    for name in ("dense", "post", "pre"):
+        for fraction in fractions:
+            pct = round(100 * fraction)
+            for which, e in (("first", epochs[0]), ("last", epochs[-1])):
+                key = (e, name, round(fraction, 2))
+                out[f"{name}_{pct}_{which}"] = (f"{values[key]:.1f}" if key in values.index
+                                                else "–")
+    return out
