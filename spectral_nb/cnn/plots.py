@@ -137,18 +137,21 @@ def plot_speedup_growth(summary: pd.DataFrame) -> Figure:
         ax.plot(sub["size"], sub["speedup_epochs"], marker="o", color="C0", lw=1, alpha=0.8,
                 label="this chapter, one line per seed" if seed == summary["seed"].min() else None)
     paper_sizes = [int(k.split("x")[0]) for k in PAPER_SPEEDUPS]
+    ends: dict[float, list[str]] = {}  # nets ending at one value share one label
     for i, net in enumerate(PAPER_NETS):
         values = [PAPER_SPEEDUPS[k][i] for k in PAPER_SPEEDUPS]
         ax.plot(paper_sizes, values, marker="s", color="0.55", lw=0.8, ls="--",
                 label="paper (Deep, Generic, Sp. Pool nets)" if i == 0 else None)
-        ax.annotate(net, (paper_sizes[-1], values[-1]), xytext=(4, 0),
+        ends.setdefault(values[-1], []).append(net)
+    for value, nets in ends.items():
+        ax.annotate(", ".join(nets), (paper_sizes[-1], value), xytext=(5, 0),
                     textcoords="offset points", fontsize=7, color="0.4", va="center")
     ax.axhline(1.0, color="0.3", lw=0.8, ls=":")
     ax.set_xticks(sorted(set(size) | set(paper_sizes)))
     ax.set_xticklabels([f"{k}x{k}" for k in ax.get_xticks()])
     ax.set_xlabel("filter size")
-    ax.set_ylabel("speed-up of Adam (spatial epochs / spectral epochs)")
+    ax.set_ylabel("speed-up (spatial / spectral epochs)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="center right", bbox_to_anchor=(1.0, 0.66))
     fig.tight_layout()
     return fig
