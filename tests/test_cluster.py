@@ -82,6 +82,11 @@ def fails(specs, log: str):
     raise ValueError("bad input in this group")
 
 
+def logs(specs, log: str):
+    _log_attempt(log, specs)
+    return train_group(specs)
+
+
 def _attempts(log: Path) -> list[str]:
     return log.read_text().split() if log.exists() else []
 
@@ -192,6 +197,53 @@ def test_a_driver_killed_mid_sweep_resumes_with_nothing_lost_or_duplicated(
     store = ResultsStore(tmp_path / "smoke")
     assert sorted(r["spec_hash"] for r in store.records()) == sorted(expected)
     assert not store.damaged()
+
+
+@needs_ray
+def test_a_ray_driver_leaves_the_runs_another_process_claimed_to_it(cluster, tmp_path):
+    """Another sweep (here a stand-in process) holds two runs: the driver trains the others,
+    waits for those two, and counts them as trained by another process."""
+    import threading
+
+    from spectral_nb.experiments.store import Claims
+
+    specs = build_study("perceptron", "mnist", "smoke").specs
+    theirs = specs[:2]
+    store = ResultsStore(tmp_path)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    claims = Claims(store)
+    try:
+        for spec in theirs:  # claimed as the other process would: its pid, this host
+            path = claims.path(spec)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"pid": other.pid, "host": _host(), "time": time.time()}))
+        records = {spec.hash: train_group([spec])[0] for spec in theirs}
+
+        def the_other_finishes():
+            time.sleep(3)
+            for spec in theirs:
+                ResultsStore(tmp_path).write(records[spec.hash])
+                claims.path(spec).unlink()
+
+        finisher = threading.Thread(target=the_other_finishes)
+        finisher.start()
+        log = tmp_path / "attempts"
+        executor = _executor(train=functools.partial(logs, log=str(log)))
+        report = run_specs(specs, store, progress=False, executor=executor)
+        finisher.join()
+    finally:
+        other.kill()
+        other.wait()
+    assert sorted(_attempts(log)) == sorted(spec.hash for spec in specs[2:])  # not theirs
+    assert len(report.written) == len(specs) - 2 and report.by_others == 2
+    assert "2 run(s) trained meanwhile by another process" in report.summary()
+    assert all(store.has(spec) for spec in specs)
+
+
+def _host() -> str:
+    from spectral_nb.experiments.store import HOST
+
+    return HOST
 
 
 # --------------------------------------------------------------------------- without a cluster

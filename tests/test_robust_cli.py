@@ -261,3 +261,16 @@ def test_two_runs_on_one_store_split_the_work_and_tensorflow_stays_quiet(tmp_pat
     store = ResultsStore(tmp_path / "smoke")
     assert len(list(store.records())) == runs and store.damaged() == []
     assert not (tmp_path / "smoke" / store_module.CLAIMS_FOLDER).exists()
+
+
+def test_ctrl_c_while_fetching_data_is_one_line(monkeypatch, capsys):
+    from spectral_nb.data import __main__ as data_cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(data_cli, "fetch", interrupted)
+    assert data_cli.main(["fetch", "mnist"]) == INTERRUPTED
+    line = _one_error_line(capsys.readouterr().err)
+    assert line == ("interrupted while fetching mnist; the verified caches are kept, run the "
+                    "same command again to fetch the rest.")

@@ -8,6 +8,8 @@ import time
 
 from . import DataError, available, default_cache_dir, fetch
 
+INTERRUPTED = 130  # the shell's status for a process ended by Ctrl-C (128 + SIGINT)
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the process exit status."""
@@ -45,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             status = 1
             continue
+        except KeyboardInterrupt:
+            print(f"\ninterrupted while fetching {name}; the verified caches are kept, run the "
+                  "same command again to fetch the rest.", file=sys.stderr)
+            return INTERRUPTED
         print(f"{name}: {path} verified ({time.perf_counter() - start:.2f} s)", file=sys.stderr)
     return status
 
