@@ -141,3 +141,26 @@ def test_a_failing_write_leaves_nothing_and_counts_nothing(tmp_path, monkeypatch
                         lambda specs, on_epoch=None: [_fake_record(s) for s in specs])
     report = run_specs([spec], store, progress=False)  # the rerun writes it, once
     assert len(report.written) == 1 and report.already == 0 and store.has(spec)
+
+
+# --------------------------------------------------------------------------- provenance
+def test_provenance_never_takes_gits_index_lock(monkeypatch):
+    """`git status` refreshes the index under .git/index.lock unless told not to; a training
+    process killed meanwhile would leave the lock behind and block the user's own git."""
+    import subprocess
+
+    from spectral_nb.experiments import provenance
+
+    calls = []
+    real = subprocess.run
+
+    def recording(command, *args, **kwargs):
+        calls.append(list(command))
+        return real(command, *args, **kwargs)
+
+    monkeypatch.setattr(provenance.subprocess, "run", recording)
+    commit = provenance.git_commit()
+    if commit is None:
+        pytest.skip("not a git checkout, or git is missing")
+    assert calls and all(command[:2] == ["git", "--no-optional-locks"] for command in calls)
+    assert len(commit.removesuffix("+modified")) == 40
