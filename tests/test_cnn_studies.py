@@ -198,6 +198,10 @@ def test_records_are_trained_once_stored_and_read_back(tmp_path, monkeypatch) ->
     assert list(summary["kernel_size"]) == ["3x3", "5x5", "7x7"]
     again = studies.records("cnn_classification", "smoke")  # read back, nothing trained
     assert [r["spec_hash"] for r in again] == [r["spec_hash"] for r in clf]
+    found = studies.findings("smoke")  # from the stored records
+    assert found["cnn_pool_spectral"].endswith("(one seed)")
+    assert {"cnn_growth_3x3_5x5", "cnn_growth_5x5_7x7", "cnn_speedup_7x7"} <= set(found)
+    assert not any(key.startswith("cnn_cost_") for key in found)
 
 
 # --- committed paper-profile records ---------------------------------------------------------

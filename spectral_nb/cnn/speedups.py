@@ -253,17 +253,13 @@ def seconds_speedups(table: pd.DataFrame, costs: pd.DataFrame) -> pd.Series:
     return table["speedup_epochs"] / costs["ratio"].reindex(table.index)
 
 
-def optimisation_findings(
-    table: pd.DataFrame,
-    summary: pd.DataFrame,
-    records: Sequence[dict[str, Any]],
-    costs: pd.DataFrame,
+def speedup_findings(
+    table: pd.DataFrame, summary: pd.DataFrame, records: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
-    """Glue values of section 3: the protocol's sizes, speed-ups, their growth, the seconds.
+    """Glue values of section 3 that the records alone decide: sizes, speed-ups, growth.
 
     Keys per filter size ``k`` (``3x3`` ...): ``cnn_speedup_{k}`` (geometric mean),
-    ``cnn_sooner_{k}`` (:func:`speedup_clause`), ``cnn_reached_{k}``, ``cnn_cost_{k}``
-    (step-cost ratio) and ``cnn_speedup_s_{k}`` (in seconds); per step in size
+    ``cnn_sooner_{k}`` (:func:`speedup_clause`) and ``cnn_reached_{k}``; per step in size
     ``cnn_growth_{small}_{large}`` (:func:`growth_clause`) and ``cnn_factor_{small}_{large}``
     (the ratio of the two sizes' geometric-mean speed-ups), beside the paper's
     ``cnn_paper_growth`` and ``cnn_paper_factor``.
@@ -279,22 +275,41 @@ def optimisation_findings(
         "cnn_opt_sizes": ", ".join(table.index[:-1]) + f" and {table.index[-1]}",
         "cnn_paper_growth": paper_span(paper_growth()),
         "cnn_paper_factor": paper_span(paper_factor()),
-        "cnn_cost_steps": int(costs["steps"].iloc[0]),
-        "cnn_cost_repeats": int(costs["repeats"].iloc[0]),
-        "cnn_cost_batch": int(costs["batch"].iloc[0]),
     }
-    seconds = seconds_speedups(table, costs)
     for size, row in table.iterrows():
         out[f"cnn_speedup_{size}"] = number_or_not_measured(row["speedup_epochs"])
         out[f"cnn_sooner_{size}"] = speedup_clause(table, size)
         out[f"cnn_reached_{size}"] = row["reached"]
-        out[f"cnn_cost_{size}"] = f"{costs.loc[size, 'ratio']:.2f}"
-        out[f"cnn_speedup_s_{size}"] = number_or_not_measured(seconds[size])
     for (small, large), p in growth_pairs(summary).items():
         out[f"cnn_growth_{small}_{large}"] = growth_clause(p)
         factor = table.loc[large, "speedup_epochs"] / table.loc[small, "speedup_epochs"]
         out[f"cnn_factor_{small}_{large}"] = number_or_not_measured(factor)
     return out
+
+
+def seconds_findings(table: pd.DataFrame, costs: pd.DataFrame) -> dict[str, Any]:
+    """Glue values of the seconds: how the step costs were timed, and per filter size ``k``
+    ``cnn_cost_{k}`` (step-cost ratio) and ``cnn_speedup_s_{k}`` (speed-up in seconds)."""
+    out: dict[str, Any] = {
+        "cnn_cost_steps": int(costs["steps"].iloc[0]),
+        "cnn_cost_repeats": int(costs["repeats"].iloc[0]),
+        "cnn_cost_batch": int(costs["batch"].iloc[0]),
+    }
+    seconds = seconds_speedups(table, costs)
+    for size in table.index:
+        out[f"cnn_cost_{size}"] = f"{costs.loc[size, 'ratio']:.2f}"
+        out[f"cnn_speedup_s_{size}"] = number_or_not_measured(seconds[size])
+    return out
+
+
+def optimisation_findings(
+    table: pd.DataFrame,
+    summary: pd.DataFrame,
+    records: Sequence[dict[str, Any]],
+    costs: pd.DataFrame,
+) -> dict[str, Any]:
+    """Glue values of section 3: :func:`speedup_findings` and :func:`seconds_findings`."""
+    return {**speedup_findings(table, summary, records), **seconds_findings(table, costs)}
 
 
 def speedup_display(table: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:

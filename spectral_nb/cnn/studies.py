@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -147,6 +148,26 @@ def records(name: str, profile: str) -> list[dict]:
         if study == name
         for record in run_study(build(name, dataset, profile))
     ]
+
+
+def findings(profile: str) -> dict[str, Any]:
+    """The chapter's findings that its records decide, for pages that quote chapter 7.
+
+    The pooling comparison paired by seed (``cnn_pool_*``,
+    :func:`~spectral_nb.cnn.tables.classification_findings`) and Adam's speed-ups with their
+    growth over filter sizes (``cnn_speedup_*``, ``cnn_growth_*``, ``cnn_factor_*``,
+    :func:`~spectral_nb.cnn.speedups.speedup_findings`); not the speed-ups in seconds, which
+    the chapter times when it is built. Trains what ``profile`` has not recorded.
+    """
+    from . import speedups, tables
+
+    clf = tables.classification_frame(records("cnn_classification", profile))
+    opt = records("cnn_optimisation", profile)
+    summary, _ = speedups.optimisation_frames(opt)
+    return {
+        **tables.classification_findings(tables.classification_table(clf), clf),
+        **speedups.speedup_findings(speedups.speedup_table(summary), summary, opt),
+    }
 
 
 # --- a sample of the exactness checks --------------------------------------------------------
