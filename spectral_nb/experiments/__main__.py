@@ -145,8 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt as interrupt:
             report = getattr(interrupt, "report", None)
             kept = len(report.written) if report is not None else 0
-            print(f"\ninterrupted: {kept} new record(s) kept under {store.root}; run the same "
-                  "command again to resume.", file=sys.stderr)
+            after_bar = "" if args.quiet else "\n"  # below the progress bar
+            print(f"{after_bar}interrupted: {kept} new record(s) kept under {store.root}; run the "
+                  "same command again to resume.", file=sys.stderr)
             return INTERRUPTED
     if args.command == "list":
         return _list(store, args.profile, datasets)
