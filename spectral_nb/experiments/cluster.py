@@ -15,6 +15,9 @@ the group finishes. :class:`RayExecutor` is that executor on a Ray cluster:
   in any case. A task that raises an exception is not retried (the same input would fail
   again): the error names the group, the other tasks are cancelled, and every record that
   came back before stays stored, so the next ``run`` resumes;
+* the runner claims every run it hands over (:class:`.store.Claims`), so a sweep on another
+  machine or in another process into the same store leaves them to this one, and this one
+  leaves theirs alone;
 * groups are submitted longest first (by their kind's time estimate), so the longest group
   starts at once and the wall time is close to its lower bound: the longest group, or the
   total divided by the number of task slots, whichever is larger.
@@ -25,7 +28,10 @@ dashboard, no usage reports) and offering ``num_cpus`` CPUs (default: this machi
 ``"auto"`` joins the running cluster named by ``RAY_ADDRESS`` (or the one started on this
 machine by ``ray start``); any other string is the address of a cluster's head
 (``host:port``). A process already connected to Ray (``ray.init`` called before) keeps its
-connection and the executor leaves it open. Joining (:func:`connect`) switches Ray's loopback
+connection and the executor leaves it open. Joining waits at most ``join_timeout_s`` (30 s by
+default, ``--ray-timeout`` on the command line) for the head to answer, then gives up with a
+:class:`ClusterError` naming the address (Ray alone would retry for ever). Joining
+(:func:`connect`) switches Ray's loopback
 mode on for a head at 127.0.0.1 (else Ray would swap in this machine's network address) and
 sends the cluster's token when one is at hand (Ray protects clusters started by ``ray start``
 with one). :func:`local_cluster` (``python -m spectral_nb.experiments.cluster``) starts a head
