@@ -132,10 +132,10 @@ def test_missing_data_offline_is_one_line(results, monkeypatch, capsys):
     message = ("mnist is not cached and no source could be reached (offline?); run "
                "`python -m spectral_nb.data fetch mnist` where the network is available.")
 
-    def offline(name):
+    def offline(name, train_size=None, test_size=None):
         raise DataError(message)
 
-    monkeypatch.setattr(subsets, "load", offline)
+    monkeypatch.setattr(subsets, "load_dataset", offline)  # what a run's trainer loads
     assert cli(["run", "perceptron", "--profile", "smoke", "--quiet"]) == 1
     assert _one_error_line(capsys.readouterr().err) == f"error: {message}"
     assert not list(results.rglob("*.json"))
