@@ -243,7 +243,7 @@ def paired_at(frame: pd.DataFrame, network: str, activation: str, epochs: int, a
 
 PAIRS: tuple[tuple[str, str], ...] = (
     ("post", "dense"), ("post", "random"), ("pre", "post"), ("pre", "pre_random"),
-    ("pre", "scratch"), ("pre", "dense"),
+    ("pre", "scratch"), ("pre", "dense"), ("pre", "pre_not_retrained"), ("random", "dense"),
 )
 
 
@@ -311,7 +311,7 @@ def comparison_table(summary: pd.DataFrame, network: str, epochs: int) -> pd.Dat
 
 
 def epoch_table(frame: pd.DataFrame, network: str, activation: str = "relu", seed: int = 0,
-                names: Sequence[str] = ("dense", "post", "pre"),
+                names: Sequence[str] = ("dense", "post", "random", "pre"),
                 fractions: Sequence[float] = TABLE_FRACTIONS,
                 theirs_network: str = "784-2000-10") -> pd.DataFrame:
     """Seed ``seed``'s accuracy (%) at every first-training epoch count we ran, beside the
@@ -516,14 +516,15 @@ def epoch_findings(frame: pd.DataFrame, network: str = "784-500-10", activation:
                    ) -> dict[str, str]:
     """Seed ``seed``'s accuracies across first-training epoch counts, for ``glue``:
     ``<curve>_<pct>_first`` and ``<curve>_<pct>_last`` (the fewest and the most epochs run),
-    ``first`` and ``last`` (those epoch counts), for curves ``dense``, ``post``, ``pre``."""
+    ``first`` and ``last`` (those epoch counts), for curves ``dense``, ``post``, ``random``,
+    ``pre``."""
     part = with_scratch_epochs(frame)
     part = part[(part["network"] == network) & (part["activation"] == activation)
                 & (part["seed"] == seed)]
     values = part.set_index(["epochs", "curve", "fraction"])["accuracy"]
     epochs = sorted(set(part["epochs"]))
     out = {"first": str(epochs[0]), "last": str(epochs[-1])}
-    for name in ("dense", "post", "pre"):
+    for name in ("dense", "post", "random", "pre"):
         for fraction in fractions:
             pct = round(100 * fraction)
             for which, e in (("first", epochs[0]), ("last", epochs[-1])):
