@@ -13,8 +13,7 @@ them after a plain ``import spectral_nb``.
 from __future__ import annotations
 
 from ._lazy import import_after, lazy_attributes
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 _LAZY = {
     "Spectral": "spectral_nb.layers",

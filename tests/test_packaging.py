@@ -243,6 +243,8 @@ def test_the_version_is_written_once_in_the_version_module():
     import spectral_nb
 
     assert spectral_nb.__version__ == version
+    init = (ROOT / "spectral_nb" / "__init__.py").read_text(encoding="utf-8")
+    assert "__version__ =" not in init, "spectral_nb/__init__.py writes the version again"
 
 
 def test_project_metadata_names_the_book_the_source_and_the_authors():
