@@ -11,6 +11,8 @@ One idea per module:
 ``findings``       the conclusions of chapters 2 to 6, as values to glue
 ``notes``          the notes page's accounts of what was run
 ``gaps``, ``gap_tables``, ``gap_findings``  the gaps to the paper, their tables and sentences
+``paired``         per-seed paired differences (same seed: same data order and initial
+                   weights) and how they read, for every "A beats B" in the chapters
 
 Drawing lives in :mod:`spectral_nb.plots`, which imports from here and never the reverse.
 """
