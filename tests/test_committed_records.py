@@ -78,6 +78,7 @@ def _specs_or_none(name, dataset):
 @needs_records
 @pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
 def test_table1_from_committed_records_is_unchanged(dataset, capsys):
-    """The CLI prints Table 1 byte for byte as it did before the store was keyed by hash."""
+    """The CLI prints Table 1 byte for byte as committed: the values as before the store was
+    keyed by hash, then the sweep point each cell comes from and its missing runs (none)."""
     assert cli(["table1", "--profile", "paper", "--dataset", dataset]) == 0
     assert capsys.readouterr().out == (DATA / f"table1_paper_{dataset}.csv").read_text()

@@ -201,9 +201,8 @@ def test_table1_marks_incomplete_cells_and_fails_unless_partial_is_allowed(
     capsys.readouterr()
     assert cli(["table1", "--profile", "smoke"]) == 0
     complete = capsys.readouterr().out
-    assert complete.splitlines()[0] == "architecture,regime,paper,mean,std,n_seeds"
-    assert cli(["table1", "--profile", "smoke", "--details"]) == 0
-    cells = _csv(capsys.readouterr().out)
+    assert complete.splitlines()[0] == "architecture,regime,paper,mean,std,n_seeds,point,missing"
+    cells = _csv(complete)
     assert len(cells) == 12 and all(c["missing"] == "0" and c["point"] for c in cells)
     assert all(c["n_seeds"] == "1" for c in cells)  # smoke: one seed per point
 

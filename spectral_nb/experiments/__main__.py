@@ -33,11 +33,11 @@ examples:
   python -m spectral_nb.experiments run wide --repair                # move damaged records aside
   python -m spectral_nb.experiments list --profile paper
   python -m spectral_nb.experiments table1 --profile paper --dataset all
-  python -m spectral_nb.experiments table1 --profile quick --details --allow-partial
+  python -m spectral_nb.experiments table1 --profile quick --allow-partial
   python -m spectral_nb.experiments migrate --profile paper          # old per-study folders"""
 
 TABLE1_COLUMNS = ["architecture", "regime", "paper", "mean", "std", "n_seeds"]
-TABLE1_DETAILS = ["point", "missing"]  # with --details, and whenever a cell is incomplete
+TABLE1_DETAILS = ["point", "missing"]  # last: what each cell rests on
 INTERRUPTED = 130  # the shell's status for a process ended by Ctrl-C (128 + SIGINT)
 TABLE1_STUDIES = ("wide", "deep", "nonlinear")
 LOCAL_RAY = "local"  # --ray without an address
@@ -102,15 +102,11 @@ def _parser() -> argparse.ArgumentParser:
     table = commands.add_parser(
         "table1", help="print Table 1 as CSV from the stored records",
         description="Print Table 1 as CSV: per cell the paper's value, our best mean over the "
-        "sweep, its std and the seeds it averages. A cell with a run not recorded is "
+        "sweep, its std, the seeds it averages and the sweep point it comes from. A cell with a run not recorded is "
         "incomplete: its values are empty, `missing` counts its runs without a record, and "
         "the command exits with status 1 unless --allow-partial is given.",
     )
     common(table)
-    table.add_argument("--details", action="store_true",
-                       help="add the columns point (the sweep point of each cell's best mean) "
-                       "and missing (its runs without a record); shown anyway when a cell is "
-                       "incomplete")
     table.add_argument("--allow-partial", action="store_true",
                        help="exit with status 0 even when cells are incomplete")
     migrate = commands.add_parser("migrate", help="move records from per-study folders into "
@@ -294,9 +290,7 @@ def _table1(store, args: argparse.Namespace, datasets: Sequence[str]) -> int:
             table.insert(0, "dataset", dataset)
         out.append(table)
     frame = pd.concat(out)
-    columns = [c for c in frame.columns if c not in TABLE1_DETAILS]
-    if args.details or incomplete:
-        columns += TABLE1_DETAILS
+    columns = [c for c in frame.columns if c not in TABLE1_DETAILS] + TABLE1_DETAILS
     print(frame[columns].to_csv(index=False, float_format="%.2f"), end="")
     if incomplete and not args.allow_partial:
         print(f"error: Table 1 is incomplete ({incomplete} cell(s)); train the missing runs "
