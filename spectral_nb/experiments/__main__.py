@@ -102,9 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     table = commands.add_parser(
         "table1", help="print Table 1 as CSV from the stored records",
         description="Print Table 1 as CSV: per cell the paper's value, our best mean over the "
-        "sweep, its std, the seeds it averages and the sweep point it comes from. A cell with a run not recorded is "
-        "incomplete: its values are empty, `missing` counts its runs without a record, and "
-        "the command exits with status 1 unless --allow-partial is given.",
+        "sweep, its std, the seeds it averages and the sweep point it comes from. A cell "
+        "with a run not recorded is incomplete: its values are empty, `missing` counts its "
+        "runs without a record, and the command exits with status 1 unless --allow-partial "
+        "is given.",
     )
     common(table)
     table.add_argument("--allow-partial", action="store_true",
