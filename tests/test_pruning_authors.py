@@ -129,8 +129,9 @@ def test_their_findings_controls_deep_and_study_facts():
     deep = authors.deep_comparison(tables.curve_summary(tables.curves_frame(old)))
     assert list(deep["paper (%)"]) == ["10", "67", "88"]
     assert deep.iloc[0]["authors' data (%)"].startswith("10.0")
-    assert deep.iloc[0]["ours, per layer (%)"].startswith("80.0")
-    assert deep.iloc[1]["ours, per layer (%)"] == "–"
+    assert deep.iloc[0]["ours (%)"].startswith("80.0")
+    assert deep.iloc[1]["ours (%)"] == "–"
+    assert "no pre-training" in deep.iloc[2]["ours (our protocol)"]
 
 
 def test_comparison_gaps_are_ours_minus_the_paper():
