@@ -108,8 +108,10 @@ def _sweep_then(stop: signal.Signals, tmp_path: Path) -> tuple[subprocess.Popen,
     results = tmp_path / "results"
     ray_tmp = tempfile.mkdtemp(prefix="r", dir="/tmp")  # short: Ray's socket paths
     env = {**os.environ, "SPECTRAL_NB_RESULTS": str(results), "RAY_TMPDIR": ray_tmp}
-    command = [sys.executable, "-m", "spectral_nb.experiments", "run", "wide", "--profile",
-               "smoke", "--quiet", "--ray"]
+    # every fully connected study of MNIST: many groups, so the stop always finds work left
+    # (one study's runs can land together, leaving nothing to interrupt)
+    command = [sys.executable, "-m", "spectral_nb.experiments", "run", "all", "--dataset",
+               "mnist", "--profile", "smoke", "--quiet", "--ray"]
     err_path = tmp_path / "driver.err"
     with err_path.open("w") as err:
         driver = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
