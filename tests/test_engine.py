@@ -208,34 +208,17 @@ def test_compiled_programs_are_not_autograph_converted():
 
 
 def _keras_fit_with_optimizer(spec, data):
-    """``model.fit`` with the spec's optimiser (Keras' Adam or AdaMax) and, for direct runs
-    without bias, ``Dense(use_bias=False)`` layers; the engine's data order."""
-    import keras
-
+    """``model.fit`` of the Keras model built for the spec (its optimiser, Keras' Adam or
+    AdaMax, and ``Dense(use_bias=False)`` for direct runs without bias); the engine's data
+    order."""
     from spectral_nb.experiments.bench.keras_path import build_keras_model
-    from spectral_nb.experiments.engine.initial import epoch_order, initial_parameters
+    from spectral_nb.experiments.engine.initial import epoch_order
 
-    if spec.use_bias:
-        model = build_keras_model(spec)
-    else:
-        model = keras.Sequential([
-            keras.Input((spec.sizes[0],)),
-            *(
-                keras.layers.Dense(
-                    spec.sizes[k + 1], use_bias=False,
-                    activation=None if activation == "linear" else activation,
-                    kernel_initializer=keras.initializers.Constant(p["kernel"]),
-                )
-                for k, (p, activation) in enumerate(
-                    zip(initial_parameters(spec), spec.activations, strict=True)
-                )
-            ),
-        ])
-    optimizer = {"adam": keras.optimizers.Adam, "adamax": keras.optimizers.Adamax}[spec.optimizer]
-    model.compile(
-        optimizer=optimizer(learning_rate=spec.learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
-    )
+    model = build_keras_model(spec)
+    expected = "Adam" if spec.optimizer == "adam" else "Adamax"
+    assert type(model.optimizer).__name__ == expected
+    assert all(getattr(layer, "use_bias", False) == (spec.use_bias and not spec.is_spectral)
+               for layer in model.layers)
     losses, accuracies = [], []
     for epoch in range(spec.epochs):
         order = epoch_order(spec, epoch, len(data.y_train))

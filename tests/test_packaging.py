@@ -352,10 +352,10 @@ def test_the_wheel_holds_every_module_and_the_metadata(built):
         names = set(archive.namelist())
         info = f"spectral_nb-{version}.dist-info"
         metadata = HeaderParser().parsestr(archive.read(f"{info}/METADATA").decode())
-    modules = {
+    modules = {  # every module and every data file the package reads (e.g. the authors' CSV)
         path.relative_to(ROOT).as_posix()
-        for path in (ROOT / "spectral_nb").rglob("*.py")
-        if "__pycache__" not in path.parts
+        for path in (ROOT / "spectral_nb").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
     }
     assert modules <= names, sorted(modules - names)
     assert {name.split("/")[0] for name in names} == {"spectral_nb", info}

@@ -16,6 +16,9 @@ from ..engine.initial import constrained_entries_seed, epoch_order, initial_para
 from ..engine.tensors import Dataset
 from ..protocol.spec import RunSpec
 
+# The spec's optimiser by name, with Keras' defaults (the engine's fused kernels follow them).
+KERAS_OPTIMIZERS = {"adamax": keras.optimizers.Adamax, "adam": keras.optimizers.Adam}
+
 
 def build_keras_model(spec: RunSpec) -> keras.Sequential:
     """A compiled Keras model equal, parameter for parameter, to the engine's run."""
@@ -54,7 +57,7 @@ def build_keras_model(spec: RunSpec) -> keras.Sequential:
         else:
             layers.append(
                 keras.layers.Dense(
-                    m, activation=keras_activation,
+                    m, activation=keras_activation, use_bias=spec.use_bias,
                     kernel_initializer=keras.initializers.Constant(p["kernel"]),
                 )
             )
@@ -62,7 +65,7 @@ def build_keras_model(spec: RunSpec) -> keras.Sequential:
             layers.append(ScaledTanh(1.0))
     model = keras.Sequential(layers)
     model.compile(
-        optimizer=keras.optimizers.Adamax(learning_rate=spec.learning_rate),
+        optimizer=KERAS_OPTIMIZERS[spec.optimizer](learning_rate=spec.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
