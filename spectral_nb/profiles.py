@@ -182,6 +182,10 @@ class AuthorsPruningSettings:
     wide_seeds: int  # of the 784-2000-10 network (their data)
     wide_activations: tuple[str, ...]
     epoch_curve: tuple[int, ...]  # first-training epochs of one seed (relu, 784-500-10)
+    # study pruning_authors_deep: 784-500-500-500-10 relu, cut per layer and globally
+    deep_seeds: int = 1
+    deep_fractions: tuple[float, ...] = (0.0, 0.05, 0.5, 0.7, 0.9)  # 0 first
+    deep_retrain_fractions: tuple[float, ...] = (0.7,)  # where its pre-training retrains
 
 
 AUTHORS_PRUNING_SETTINGS: dict[str, AuthorsPruningSettings] = {
@@ -191,7 +195,7 @@ AUTHORS_PRUNING_SETTINGS: dict[str, AuthorsPruningSettings] = {
     ),
     "quick": AuthorsPruningSettings(
         2, 3, 3, None, None, (0.0, 0.05, 0.5, 0.7, 0.9), (0.05, 0.5, 0.7, 0.9), (0.7,),
-        ("relu", "elu", "tanh"), 1, ("relu",), (6,),
+        ("relu", "elu", "tanh"), 1, ("relu",), (6,), deep_seeds=2,
     ),
     # Reduced to train on a CPU in under an hour (the chapter states it): 5 epochs (retraining
     # 5) instead of the authors' 100 (20), twelve fractions instead of nineteen, one seed of
@@ -199,6 +203,8 @@ AUTHORS_PRUNING_SETTINGS: dict[str, AuthorsPruningSettings] = {
     "paper": AuthorsPruningSettings(
         5, 5, 5, None, None, (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95),
         (0.05, 0.5, 0.7, 0.9), (0.7,), ("relu", "elu", "tanh"), 1, ("relu", "elu", "tanh"),
-        (5, 15, 30, 100),
+        (5, 15, 30, 100), deep_seeds=5,
+        deep_fractions=(0.0, 0.05, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9),
+        deep_retrain_fractions=(0.05, 0.5, 0.7, 0.9),
     ),
 }

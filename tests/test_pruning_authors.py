@@ -129,9 +129,82 @@ def test_their_findings_controls_deep_and_study_facts():
     deep = authors.deep_comparison(tables.curve_summary(tables.curves_frame(old)))
     assert list(deep["paper (%)"]) == ["10", "67", "88"]
     assert deep.iloc[0]["authors' data (%)"].startswith("10.0")
-    assert deep.iloc[0]["ours (%)"].startswith("80.0")
-    assert deep.iloc[1]["ours (%)"] == "–"
-    assert "no pre-training" in deep.iloc[2]["ours (our protocol)"]
+    assert deep.iloc[0]["ours, our protocol, per layer (%)"].startswith("80.0")
+    assert deep.iloc[1]["ours, our protocol, per layer (%)"] == "–"
+    assert deep.iloc[0]["ours, their protocol, one threshold (%)"] == "–"  # none given
+    with_deep = authors.deep_comparison(tables.curve_summary(tables.curves_frame(old)),
+                                        authors.deep_frame(_deep_records()))
+    assert with_deep.iloc[0]["ours, their protocol, one threshold (%)"] == f"10.0{authors.PM}0.0"
+    assert with_deep.iloc[0]["ours, their protocol, per layer (%)"] == f"59.5{authors.PM}0.5"
+    assert with_deep.iloc[2]["ours, their protocol, one threshold (%)"] == "–"  # per layer
+
+
+def _deep_records():
+    """Records of pruning_authors_deep (smoke, two seeds) with made-up accuracies: the dense
+    network's global cut empties layers 2 and 3 from 70 % on and scores 10 %."""
+    out = []
+    for seed in (0, 1):
+        for spec in build("pruning_authors_deep", "fashion_mnist", "smoke").specs:
+            spec = spec.replace(seed=seed)
+            fractions = spec.fractions
+            base = 0.8 + 0.01 * seed
+            layer = {r: [base - 0.3 * f for f in fractions] for r in spec.rankings}
+            kept_layer = {r: [list(spec.pruned_sizes(f)[1:-1]) for f in fractions]
+                          for r in spec.rankings}
+            if spec.strategy == "dense":
+                glob = {r: [0.1 if f >= 0.7 else base - 0.5 * f for f in fractions]
+                        for r in spec.rankings}
+                kept_glob = {r: [[round(1500 * (1 - f)), 0, 0] if f >= 0.7 else [500, 500, 500]
+                                 for f in fractions] for r in spec.rankings}
+            else:
+                glob = {r: [base - 0.4 * f for f in fractions] for r in spec.rankings}
+                kept_glob = kept_layer
+            out.append({
+                "kind": "pruning", "spec": spec.to_dict(), "fractions": list(fractions),
+                "test_accuracy": layer,
+                "scopes": {"layer": {"test_accuracy": layer, "kept_nodes": kept_layer},
+                           "global": {"test_accuracy": glob, "kept_nodes": kept_glob}},
+                "retrained": {"fractions": list(spec.retrain_fractions),
+                              "sizes": [list(spec.pruned_sizes(f)) for f in
+                                        spec.retrain_fractions],
+                              "final_test_accuracy": [base + 0.05 for _ in
+                                                      spec.retrain_fractions]},
+            })
+    return out
+
+
+def test_deep_frame_table_findings_and_claims():
+    deep = authors.deep_frame(_deep_records())
+    assert set(deep["scope"]) == {"layer", "global"}
+    assert set(deep[deep["curve"] == "pre"]["scope"]) == {"layer"}  # retrained: per layer
+    table = authors.deep_table(deep)
+    dense = authors.LABELS["dense"]
+    assert table.loc["70%", (dense, "theirs")].startswith("10.0")
+    assert table.loc["70%", (dense, "ours, one threshold")] == f"10.0{authors.PM}0.0"
+    assert table.loc["70%", (dense, "ours, per layer")] == f"59.5{authors.PM}0.5"
+    assert table.loc["70%", (authors.LABELS["pre"], "ours, one threshold")] == "–"
+    kept = authors.deep_kept_table(deep)
+    assert kept.loc[(dense, "70%"), "layers emptied, per seed"] == "2, 2"
+    assert kept.loc[(dense, "70%"), "hidden layer 2"] == "0"
+    facts = authors.deep_findings(deep)
+    assert facts["seeds"] == "2"
+    assert facts["emptied_dense_70"] == "2 of the 3 hidden layers in every seed"
+    assert facts["emptied_post_70"] == "no hidden layer"
+    assert facts["their_dense_70"] == "10.0" and facts["their_post_70"] == "67.1"
+    assert facts["dense_global_70"] == "10.0"
+    assert facts["dense_layer_dense_global_70"].startswith("higher by 49.5 pp")
+    assert facts["dense_layer_dense_global_70_seeds"] == "2 of 2"
+    assert facts["post_global_dense_global_70_seeds"] == "2 of 2"
+    assert authors._emptied_words([1, 2, 2], 3).startswith("from 1 to 2")
+    claims = authors.pruning_claims_table(authors.ours_frame(_records()), deep=deep)
+    rows = [c for c in claims.index if c.startswith("three hidden layers")]
+    assert len(rows) == len(authors.DEEP_CLAIMS)
+    assert claims.loc[rows[0], "holds in ours"] == "yes, in 2 of 2 seeds"
+    assert claims.loc[rows[0], "authors' data (%)"] == "– vs 10.0"
+    alone = authors.pruning_claims_table(authors.ours_frame(_records()))
+    assert alone.loc[rows[0], "holds in ours"] == "not run"
+    with pytest.raises(ValueError, match="pruning_authors_deep"):
+        authors.deep_frame([])
 
 
 def test_comparison_gaps_are_ours_minus_the_paper():

@@ -93,7 +93,7 @@ def test_paper_profile_is_the_papers_protocol():
         build("pruning_other", "mnist", "paper")
     with pytest.raises(ValueError, match="fashion_mnist only"):
         build("pruning_three_hidden", "mnist", "paper")
-    assert set(STUDIES) == {*PLANS, "pruning_authors"}
+    assert set(STUDIES) == {*PLANS, "pruning_authors", "pruning_authors_deep"}
     assert all(n.startswith("pruning_") for n in STUDIES)
 
 
@@ -144,3 +144,41 @@ def test_new_pruning_fields_keep_old_hashes_and_are_checked():
         _spec(use_bias=False)
     with pytest.raises(SpecError, match="retrain_ranking"):
         _spec(retrain_ranking="eigenvalue_in", convention="zero_in")
+
+
+def test_scopes_stay_out_of_old_hashes_and_are_checked():
+    spec = _spec(fractions=(0.0, 0.5), retrain_fractions=())
+    assert spec.scopes == ("layer",) and "scopes" not in spec.to_dict()
+    both = spec.replace(scopes=["layer", "global"])
+    assert both.scopes == ("layer", "global") and both.to_dict()["scopes"] == ["layer", "global"]
+    assert both.hash != spec.hash
+    assert PruningSpec.from_dict(both.to_dict()) == both
+    for bad in ((), ("global",), ("layer", "layer"), ("layer", "pooled")):
+        with pytest.raises(SpecError, match="scopes must start with 'layer'"):
+            spec.replace(scopes=bad)
+
+
+@pytest.mark.parametrize("profile", ["smoke", "paper"])
+def test_authors_deep_study_cuts_three_hidden_layers_both_ways(profile):
+    from spectral_nb.profiles import AUTHORS_PRUNING_SETTINGS
+
+    s = AUTHORS_PRUNING_SETTINGS[profile]
+    study = build("pruning_authors_deep", "fashion_mnist", profile)
+    assert len(study.specs) == 3 * s.deep_seeds
+    assert len({spec.hash for spec in study.specs}) == len(study.specs)
+    assert {spec.strategy for spec in study.specs} == {"dense", "post", "pre"}
+    for spec in study.specs:
+        assert spec.sizes == (784, 500, 500, 500, 10)
+        assert spec.hidden_activations == ("relu",) * 3
+        assert spec.scopes == ("layer", "global") and spec.fractions == s.deep_fractions
+        assert {0.05, 0.5, 0.7, 0.9} <= set(spec.fractions)
+        assert spec.optimizer == "adam" and spec.batch_size == 200 and spec.epochs == s.epochs
+        assert spec.tags["study"] == "pruning_authors_deep"
+        assert spec.retrain_fractions == (s.deep_retrain_fractions if spec.strategy == "pre"
+                                          else ())
+        if spec.strategy == "dense":
+            assert not spec.use_bias
+        else:
+            assert spec.convention == "zero_in"
+    with pytest.raises(ValueError, match="fashion_mnist only"):
+        build("pruning_authors_deep", "mnist", profile)

@@ -78,3 +78,41 @@ def test_keras_model_rebuilds_the_engine_network():
     predicted = np.asarray(model(data.float_test())).argmax(axis=1)
     assert np.mean(predicted == data.y_test) == pytest.approx(result.test_accuracy[-1],
                                                               abs=1.5 / 400)
+
+
+def test_global_scope_records_kept_nodes_and_evaluates_an_emptied_layer():
+    from spectral_nb.pruning.scores import node_scores
+    from spectral_nb.pruning.selection import global_keep
+    from spectral_nb.pruning.surgery import silenced_model
+    from spectral_nb.pruning.training import scope_evaluations
+
+    spec = PruningSpec(dataset="fashion_mnist", sizes=(784, 40, 20, 10),
+                       hidden_activations=("relu", "relu"), strategy="dense", seed=0,
+                       fractions=(0.0, 0.5, 0.9), batch_size=100, epochs=1, use_bias=False,
+                       scopes=("layer", "global"), **SMALL)
+    record = train_group([spec])[0]
+    scopes = record["scopes"]
+    assert scopes["layer"]["test_accuracy"] == record["test_accuracy"]
+    assert scopes["layer"]["kept_nodes"]["connectivity"] == [[40, 20], [20, 10], [4, 2]]
+    for ranking in spec.rankings:
+        kept = scopes["global"]["kept_nodes"][ranking]
+        assert [sum(k) for k in kept] == [60, 30, 6]  # the share of all 60 hidden nodes
+        assert scopes["global"]["test_accuracy"][ranking][0] == record["test_accuracy"][
+            ranking][0]
+    # a global cut that empties a layer: with layer_2's incoming weights scaled down its
+    # nodes have the lowest connectivity, so removing half of all 60 nodes takes its 20 and
+    # 10 of layer_1; the network then computes a constant (no bias: zero logits, class 0)
+    data = load_dataset("fashion_mnist", **SMALL)
+    model = keras_model(spec.sizes, spec.base_run().activations,
+                        train_runs([spec.base_run()], data)[0].parameters)
+    kernel = model.get_layer("layer_2").kernel
+    kernel.assign(kernel * 1e-6)
+    masks = global_keep(node_scores(model, "connectivity"), 0.5)
+    assert masks["layer_2"].sum() == 0 and masks["layer_1"].sum() == 30
+    out = np.asarray(silenced_model(model, masks, allow_empty=True)(data.float_test()))
+    assert np.allclose(out, out[0])
+    evaluated = scope_evaluations(model, spec, data, record["test_accuracy"])
+    assert evaluated["global"]["kept_nodes"]["connectivity"][1] == [30, 0]
+    assert evaluated["global"]["test_accuracy"]["connectivity"][1] == pytest.approx(
+        float(np.mean(data.y_test == 0)))
+    assert evaluated["layer"]["test_accuracy"] is record["test_accuracy"]

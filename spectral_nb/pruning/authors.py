@@ -26,7 +26,10 @@ The paper's "unpruned" Fashion-MNIST numbers (dense 89.8, spectral 89.6, eigenva
 
 Our side is study ``pruning_authors`` (:mod:`.study`): the same parametrisation, optimiser
 and methods; :func:`ours_frame` turns its records into one row per run, curve and fraction
-with the curves named as here (:data:`METHODS`), plus our controls.
+with the curves named as here (:data:`METHODS`), plus our controls. Study
+``pruning_authors_deep`` runs the three-hidden-layer network, every pruned network cut both
+as the authors cut their dense one (one global threshold, which can empty layers) and per
+layer; :func:`deep_frame` reads it, with the nodes each layer keeps.
 """
 
 from __future__ import annotations
@@ -373,38 +376,208 @@ def controls_table(summary: pd.DataFrame, network: str, epochs: int, fraction: f
     return pd.DataFrame(rows).set_index("activation")
 
 
-# The paper's numbers for three hidden layers at 70 % removed (relu), what they are in the
-# authors' code, and our closest curve (study pruning_three_hidden: our own protocol, the same
-# share cut from every layer) with what it is.
-DEEP_CASES: tuple[tuple[str, float, str, str, str, str], ...] = (
+# ------------------------------------------------------------------ three hidden layers
+DEEP = "784-500-500-500-10"
+# Our curves of study pruning_authors_deep: name -> (role of the run, ranking, retrained?).
+# Retrained networks are cut per layer; the others are cut both ways (their record's scopes).
+DEEP_CURVES: dict[str, tuple[str, str, bool]] = {
+    "dense": ("dense", "connectivity", False),
+    "post": ("post", "eigenvalue_out", False),
+    "random": ("post", "random", False),
+    "pre": ("pre", "eigenvalue_out", True),
+}
+SCOPE_LABELS = {"global": "one threshold", "layer": "per layer"}
+# The paper's numbers for three hidden layers at 70 % removed (relu): what they are in the
+# authors' code (their curve), and the scope of ours that is the same quantity.
+DEEP_CASES: tuple[tuple[str, float, str, str], ...] = (
     ("dense, “about 10 %”", 10.0, "dense",
-     "direct space, one global threshold over all hidden layers", "dense",
-     "direct space, cut per layer"),
-    ("spectral ranking", 67.0, "post", "spectral, post-training", "post",
-     "spectral, post-training, cut per layer"),
-    ("“88 %” retrained", 88.0, "pre", "spectral, pre-training, retrained", "post_retrained",
-     "spectral, post-training, retrained (no pre-training network run)"),
+     "direct space, one global threshold over all hidden layers"),
+    ("spectral ranking", 67.0, "post", "spectral, post-training"),
+    ("“88 %” retrained", 88.0, "pre", "spectral, pre-training, retrained"),
 )
 
 
-def deep_comparison(old_summary: pd.DataFrame, fraction: float = 0.7) -> pd.DataFrame:
-    """The deep network's numbers: the paper's, the authors' data (their cut), and our
-    closest curve with what it is ("–" where study ``pruning_three_hidden`` has none)."""
+def deep_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per record of study ``pruning_authors_deep``, curve (:data:`DEEP_CURVES`),
+    scope and fraction: ``seed``, ``curve``, ``scope`` (``layer``, ``global``), ``fraction``,
+    ``accuracy`` (%), ``kept`` (the nodes each hidden layer keeps, a tuple) and ``emptied``
+    (how many hidden layers keep none)."""
+    rows = []
+    for record in records:
+        spec = record["spec"]
+        role, seed = spec["tags"]["role"], int(spec["seed"])
+        for name, (curve_role, ranking, retrained) in DEEP_CURVES.items():
+            if curve_role != role:
+                continue
+            if retrained:
+                done = record["retrained"]
+                points = [("layer", f, a, tuple(sizes[1:-1])) for f, a, sizes in zip(
+                    done["fractions"], done["final_test_accuracy"], done["sizes"], strict=True)]
+            else:
+                points = [
+                    (scope, f, a, tuple(k)) for scope, block in record["scopes"].items()
+                    for f, a, k in zip(record["fractions"], block["test_accuracy"][ranking],
+                                       block["kept_nodes"][ranking], strict=True)
+                ]
+            rows.extend({"seed": seed, "curve": name, "scope": scope,
+                         "fraction": round(float(f), 2), "accuracy": 100 * float(a),
+                         "kept": kept, "emptied": sum(k == 0 for k in kept)}
+                        for scope, f, a, kept in points)
+    if not rows:
+        raise ValueError("No records of study pruning_authors_deep; run it first "
+                         "(python -m spectral_nb.experiments run pruning_authors_deep "
+                         "--dataset fashion_mnist).")
+    return pd.DataFrame(rows)
+
+
+def _deep_seeds(deep: pd.DataFrame, name: str, scope: str, fraction: float) -> dict[int, float]:
+    part = deep[(deep["curve"] == name) & (deep["scope"] == scope)
+                & np.isclose(deep["fraction"], fraction)]
+    return dict(zip(part["seed"].astype(int), part["accuracy"].astype(float), strict=True))
+
+
+def _deep_cell(deep: pd.DataFrame, name: str, scope: str, fraction: float) -> str:
+    values = list(_deep_seeds(deep, name, scope, fraction).values())
+    if not values:
+        return "–"
+    return _cell(float(np.mean(values)), (max(values) - min(values)) / 2, len(values))
+
+
+def deep_table(deep: pd.DataFrame, fractions: Sequence[float] = TABLE_FRACTIONS
+               ) -> pd.DataFrame:
+    """Three hidden layers, relu: the authors' mean ± semi-dispersion beside ours cut with
+    one threshold over all hidden layers and cut per layer, per method and share removed
+    (the retrained pre-training networks are cut per layer only: "–")."""
+    theirs = authors_results()
+    rows = []
+    for fraction in fractions:
+        row: dict[Any, str] = {("", "nodes removed"): f"{fraction:.0%}"}
+        for name in ("dense", "post", "pre"):
+            key = (DEEP, "relu", name, round(fraction, 2))
+            row[(LABELS[name], "theirs")] = (
+                _cell(*theirs.loc[key, ["mean", "semi_dispersion"]])
+                if key in theirs.index else "–")
+            for scope in ("global", "layer"):
+                row[(LABELS[name], f"ours, {SCOPE_LABELS[scope]}")] = _deep_cell(
+                    deep, name, scope, fraction)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    return table.set_index(("", "nodes removed")).rename_axis("nodes removed")
+
+
+def deep_kept_table(deep: pd.DataFrame, names: Sequence[str] = ("dense", "post"),
+                    fractions: Sequence[float] = TABLE_FRACTIONS) -> pd.DataFrame:
+    """Under one threshold over all hidden layers: the nodes each hidden layer keeps (mean
+    over seeds, and its range where the seeds differ) and the emptied layers, seed by seed."""
+    part = deep[deep["scope"] == "global"]
+    rows = []
+    for name in names:
+        for fraction in fractions:
+            here = part[(part["curve"] == name) & np.isclose(part["fraction"], fraction)]
+            if here.empty:
+                continue
+            here = here.sort_values("seed")
+            kept = np.array(list(here["kept"]))
+            row: dict[str, str] = {"method": LABELS[name], "nodes removed": f"{fraction:.0%}"}
+            for k in range(kept.shape[1]):
+                lo, hi, mean = kept[:, k].min(), kept[:, k].max(), kept[:, k].mean()
+                row[f"hidden layer {k + 1}"] = (f"{mean:.0f}" if lo == hi
+                                                else f"{mean:.0f} ({lo}–{hi})")
+            row["layers emptied, per seed"] = ", ".join(map(str, here["emptied"]))
+            rows.append(row)
+    return pd.DataFrame(rows).set_index(["method", "nodes removed"])
+
+
+def _emptied_words(counts: Sequence[int], layers: int) -> str:
+    """How many hidden layers a cut empties over the seeds, in words."""
+    lo, hi = min(counts), max(counts)
+    if hi == 0:
+        return "no hidden layer"
+    if lo == hi:
+        every = "in every seed" if len(counts) > 1 else "in its one seed"
+        return f"{lo} of the {layers} hidden layers {every}"
+    return (f"from {lo} to {hi} of the {layers} hidden layers, depending on the seed "
+            f"({sum(c > 0 for c in counts)} of {len(counts)} seeds empty at least one)")
+
+
+DEEP_PAIRS: tuple[tuple[tuple[str, str], tuple[str, str]], ...] = (
+    (("post", "global"), ("dense", "global")),
+    (("post", "layer"), ("dense", "layer")),
+    (("dense", "layer"), ("dense", "global")),
+    (("post", "global"), ("random", "global")),
+    (("post", "layer"), ("random", "layer")),
+    (("pre", "layer"), ("post", "global")),
+    (("pre", "layer"), ("post", "layer")),
+)
+
+
+def deep_findings(deep: pd.DataFrame, fractions: Sequence[float] = TABLE_FRACTIONS,
+                  pairs: Sequence[tuple[tuple[str, str], tuple[str, str]]] = DEEP_PAIRS
+                  ) -> dict[str, str]:
+    """Glue values for the three-hidden-layer comparison, per share removed ``pct``:
+    ``<curve>_<scope>_<pct>`` our mean (%), ``their_<curve>_<pct>`` the authors' mean,
+    ``emptied_<curve>_<pct>`` the hidden layers the global cut empties (in words),
+    ``<a>_<scope a>_<b>_<scope b>_<pct>`` the per-seed difference ``a - b`` ("higher by ...,
+    in 5 of 5 seeds", :func:`~spectral_nb.analysis.paired.describe`) and ``..._seeds`` the
+    seeds where ``a`` is above ``b``; also ``seeds``, the seeds of the study."""
+    theirs = authors_results()
+    layers = max(len(k) for k in deep["kept"])
+    out = {"seeds": str(deep["seed"].nunique())}
+    for fraction in fractions:
+        pct = round(100 * fraction)
+        for name in DEEP_CURVES:
+            key = (DEEP, "relu", name, round(fraction, 2))
+            if key in theirs.index:
+                out[f"their_{name}_{pct}"] = f"{theirs.loc[key, 'mean']:.1f}"
+            for scope in ("layer", "global"):
+                values = _deep_seeds(deep, name, scope, fraction)
+                out[f"{name}_{scope}_{pct}"] = (f"{np.mean(list(values.values())):.1f}"
+                                                if values else "–")
+            here = deep[(deep["curve"] == name) & (deep["scope"] == "global")
+                        & np.isclose(deep["fraction"], fraction)].sort_values("seed")
+            out[f"emptied_{name}_{pct}"] = (_emptied_words(list(here["emptied"]), layers)
+                                            if len(here) else "–")
+        for (a, scope_a), (b, scope_b) in pairs:
+            key = f"{a}_{scope_a}_{b}_{scope_b}_{pct}"
+            first = _deep_seeds(deep, a, scope_a, fraction)
+            second = _deep_seeds(deep, b, scope_b, fraction)
+            common = sorted(set(first) & set(second))
+            if not common:
+                out[key] = out[f"{key}_seeds"] = "–"
+                continue
+            p = paired({s: first[s] for s in common}, {s: second[s] for s in common})
+            out[key] = f"{direction(p, 'higher', 'lower')} {describe(p)}"
+            out[f"{key}_seeds"] = f"{p.n_positive} of {p.n}"
+    return out
+
+
+def deep_comparison(old_summary: pd.DataFrame, deep: pd.DataFrame | None = None,
+                    fraction: float = 0.7) -> pd.DataFrame:
+    """The deep network's numbers at ``fraction``: the paper's, the authors' data (their
+    cut), ours under their protocol (study ``pruning_authors_deep``) with one threshold and
+    per layer, and ours under our protocol cut per layer (study ``pruning_three_hidden``;
+    its retrained network is the post-trained one, it has no pre-training network).
+    "–" where a study has no such point."""
     from .tables import value_at
 
-    network = "784-500-500-500-10"
+    our_protocol = {"dense": "dense", "post": "post", "pre": "post_retrained"}
     rows = []
-    for label, paper, theirs_name, what, ours_name, ours_what in DEEP_CASES:
-        theirs = authors_results().loc[(network, "relu", theirs_name, round(fraction, 2))]
+    for label, paper, name, what in DEEP_CASES:
+        theirs = authors_results().loc[(DEEP, "relu", name, round(fraction, 2))]
         try:
-            ours = value_at(old_summary, "fashion_mnist", network, ours_name, fraction)
-            ours_text = _cell(ours["mean"], ours["semi_dispersion"])
+            ours = value_at(old_summary, "fashion_mnist", DEEP, our_protocol[name], fraction)
+            old_text = _cell(ours["mean"], ours["semi_dispersion"])
         except KeyError:
-            ours_text = "–"
-        rows.append({"the paper says": label, "paper (%)": f"{paper:.0f}",
-                     "what the authors' code did": what,
-                     "authors' data (%)": _cell(theirs["mean"], theirs["semi_dispersion"]),
-                     "ours (our protocol)": ours_what, "ours (%)": ours_text})
+            old_text = "–"
+        row = {"the paper says": label, "paper (%)": f"{paper:.0f}",
+               "what the authors' code did": what,
+               "authors' data (%)": _cell(theirs["mean"], theirs["semi_dispersion"])}
+        for scope in ("global", "layer"):
+            row[f"ours, their protocol, {SCOPE_LABELS[scope]} (%)"] = (
+                "–" if deep is None else _deep_cell(deep, name, scope, fraction))
+        row["ours, our protocol, per layer (%)"] = old_text
+        rows.append(row)
     return pd.DataFrame(rows).set_index("the paper says")
 
 
@@ -467,12 +640,21 @@ CLAIMS: tuple[tuple[str, str, str, str, float, str], ...] = (
     ("pre-training beats a network of the pruned size trained from scratch (relu)", "relu",
      "pre", "scratch", 0.7, "controls for pre-training (the paper has none)"),
 )
+# The same for three hidden layers (relu, study pruning_authors_deep): claim, (curve, scope)
+# of a and of b, the authors' curves of a and b (None: they have no such curve), fraction.
+DEEP_CLAIMS: tuple[tuple[str, tuple[str, str], tuple[str, str], tuple[str | None, str | None],
+                         float], ...] = (
+    ("three hidden layers: the dense network cut per layer keeps more than cut with one "
+     "global threshold (which empties layers)", ("dense", "layer"), ("dense", "global"),
+     (None, "dense"), 0.7),
+    ("three hidden layers: the spectral ranking beats the dense network, both cut with one "
+     "global threshold", ("post", "global"), ("dense", "global"), ("post", "dense"), 0.7),
+    ("three hidden layers: the spectral ranking beats the dense network, both cut per layer",
+     ("post", "layer"), ("dense", "layer"), (None, None), 0.7),
+    ("three hidden layers: pre-training, retrained, beats the post-trained cut",
+     ("pre", "layer"), ("post", "layer"), ("pre", "post"), 0.7),
+)
 NOT_RUN: tuple[tuple[str, str, str], ...] = (
-    ("three hidden layers, dense, one global threshold: 10 % at 70 %",
-     "10.0 (authors' data)", "not run under the authors' protocol; ours per layer (our "
-     "protocol) does not collapse"),
-    ("three hidden layers, pre-training retrained: 88 % at 70 %", "88.3 (authors' data)",
-     "not run: our deep study has no pre-training network"),
     ("100 epochs, retraining 20, five seeds", "", "not run: one seed's relu networks only, "
      "retrained for the study's shorter retraining"),
 )
@@ -488,11 +670,14 @@ def _status(p: Paired | None) -> str:
     return f"in {p.n_positive} of {p.n} seeds only"
 
 
-def pruning_claims_table(frame: pd.DataFrame, network: str = "784-500-10") -> pd.DataFrame:
+def pruning_claims_table(frame: pd.DataFrame, network: str = "784-500-10",
+                         deep: pd.DataFrame | None = None) -> pd.DataFrame:
     """The pruning claims (:data:`CLAIMS`) checked per seed on our run of the authors'
-    protocol, then what was not run (:data:`NOT_RUN`)."""
+    protocol, those of three hidden layers (:data:`DEEP_CLAIMS`) on ``deep``
+    (:func:`deep_frame`; ``None``: "not run"), then what was not run (:data:`NOT_RUN`)."""
     epochs = main_epochs(frame)
     theirs = authors_results()
+    column = f"ours, {epochs} epoch{'s' * (epochs != 1)}: a − b (pp)"
     rows = []
     for claim, activation, a, b, fraction, experiment in CLAIMS:
         p = paired_at(frame, network, activation, epochs, a, b, fraction)
@@ -501,16 +686,33 @@ def pruning_claims_table(frame: pd.DataFrame, network: str = "784-500-10") -> pd
         if all(k in theirs.index for k in keys):
             theirs_text = " vs ".join(f"{theirs.loc[k, 'mean']:.1f}" for k in keys)
         rows.append({
-            "claim": f"{claim}, {fraction:.0%} removed",
+            "claim": f"{claim} ({network}), {fraction:.0%} removed",
             "authors' data (%)": theirs_text,
-            f"ours, {network}, {epochs} epoch{'s' * (epochs != 1)}: a − b (pp)": (
-                "–" if p is None else f"{p.mean:+.1f} ({p.lo:+.1f} to {p.hi:+.1f})"),
+            column: "–" if p is None else f"{p.mean:+.1f} ({p.lo:+.1f} to {p.hi:+.1f})",
             "holds in ours": _status(p),
             "where chapter 8 shows it": experiment,
         })
+    for claim, (a, scope_a), (b, scope_b), names, fraction in DEEP_CLAIMS:
+        p = None
+        if deep is not None:
+            first = _deep_seeds(deep, a, scope_a, fraction)
+            second = _deep_seeds(deep, b, scope_b, fraction)
+            common = sorted(set(first) & set(second))
+            if common:
+                p = paired({s: first[s] for s in common}, {s: second[s] for s in common})
+        keys = [(DEEP, "relu", n, round(fraction, 2)) for n in names]
+        theirs_text = " vs ".join(
+            f"{theirs.loc[k, 'mean']:.1f}" if n is not None else "–"
+            for n, k in zip(names, keys, strict=True))
+        rows.append({
+            "claim": f"{claim}, {fraction:.0%} removed",
+            "authors' data (%)": "–" if names == (None, None) else theirs_text,
+            column: "–" if p is None else f"{p.mean:+.1f} ({p.lo:+.1f} to {p.hi:+.1f})",
+            "holds in ours": _status(p),
+            "where chapter 8 shows it": "three hidden layers, cut as the authors cut them",
+        })
     for claim, theirs_text, status in NOT_RUN:
-        rows.append({"claim": claim, "authors' data (%)": theirs_text or "–",
-                     f"ours, {network}, {epochs} epoch{'s' * (epochs != 1)}: a − b (pp)": "–",
+        rows.append({"claim": claim, "authors' data (%)": theirs_text or "–", column: "–",
                      "holds in ours": status, "where chapter 8 shows it": "–"})
     return pd.DataFrame(rows).set_index("claim")
 

@@ -78,6 +78,17 @@ def lowest(scores: np.ndarray, count: int) -> np.ndarray:
     return removed
 
 
+def global_keep(scores: Mapping[str, np.ndarray], fraction: float) -> dict[str, np.ndarray]:
+    """The keep-masks of one threshold over the pooled scores of all hidden layers
+    (``scope="global"``), a layer left with no node included: :func:`keep_masks` refuses
+    such a cut; a study that measures it evaluates the emptied network as what it is."""
+    names = list(scores)
+    pooled = np.concatenate([np.asarray(scores[name]) for name in names])
+    removed = lowest(pooled, removed_count(check_fraction(fraction), len(pooled)))
+    bounds = np.cumsum([0, *(len(scores[name]) for name in names)])
+    return {name: ~removed[bounds[k] : bounds[k + 1]] for k, name in enumerate(names)}
+
+
 def keep_masks(
     scores: Mapping[str, np.ndarray | None], fraction: Fraction, scope: str = "layer"
 ) -> dict[str, np.ndarray]:
@@ -114,15 +125,11 @@ def keep_masks(
                 "scope='global' takes one fraction of all hidden nodes; per-layer fractions "
                 "need scope='layer'."
             )
-        value = check_fraction(fraction)
         missing = [name for name in names if scores[name] is None]
         if missing:
             raise PruningError(f"scope='global' needs scores for every hidden layer; {missing} "
                                "have none.")
-        pooled = np.concatenate([scores[name] for name in names])
-        removed = lowest(pooled, removed_count(value, len(pooled)))
-        bounds = np.cumsum([0, *(len(scores[name]) for name in names)])
-        masks = {name: ~removed[bounds[k] : bounds[k + 1]] for k, name in enumerate(names)}
+        masks = global_keep(scores, check_fraction(fraction))
     else:
         fractions = layer_fractions(fraction, names)
         masks = {}

@@ -42,7 +42,7 @@ from ..experiments.protocol.spec import (
     need,
 )
 from ..experiments.protocol.spec import group_key as run_group_key
-from .selection import removed_count
+from .selection import SCOPES, removed_count
 
 STRATEGIES: tuple[str, ...] = ("post", "pre", "dense")
 # Regime of the first training of each strategy.
@@ -69,7 +69,7 @@ ZERO_IN_RANKINGS = ("eigenvalue_out", "connectivity", "random")
 # Fields added after records were first committed: left out of a spec's identity (and of its
 # dict) while they hold their default, so every earlier record keeps its hash.
 OPTIONAL_FIELDS: dict[str, Any] = {"optimizer": "adamax", "use_bias": True,
-                                   "retrain_ranking": None}
+                                   "retrain_ranking": None, "scopes": ["layer"]}
 # ranking name -> (rank, combine) arguments of spectral_nb.prune
 PRUNE_ARGUMENTS: dict[str, tuple[str, str]] = {
     "eigenvalue": ("eigenvalue", "product"),
@@ -120,6 +120,12 @@ class PruningSpec(SpecIdentity):
         The ranking whose pruned networks are trained again (``None``: the strategy's own,
         the first of :attr:`rankings`); ``"random"`` gives the control of the same retraining
         from randomly chosen nodes.
+    scopes
+        How every fraction is cut (``spectral_nb.prune``'s ``scope``), ``layer`` first: the
+        same share of every hidden layer (``layer``, the record's ``test_accuracy``) and, with
+        ``global``, one threshold over the pooled scores of all hidden layers, which may
+        empty a layer (the network then computes a constant, and is evaluated as such).
+        Retrained networks are always cut per layer.
     """
 
     kind: ClassVar[str] = "pruning"
@@ -142,6 +148,7 @@ class PruningSpec(SpecIdentity):
     optimizer: str = "adamax"
     use_bias: bool = True
     retrain_ranking: str | None = None
+    scopes: tuple[str, ...] = ("layer",)
     tags: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -149,6 +156,7 @@ class PruningSpec(SpecIdentity):
         object.__setattr__(self, "hidden_activations", tuple(self.hidden_activations))
         for name in ("fractions", "retrain_fractions"):
             object.__setattr__(self, name, tuple(float(f) for f in getattr(self, name)))
+        object.__setattr__(self, "scopes", tuple(self.scopes))
         _validate(self)
 
     # ------------------------------------------------------------------ derived runs
@@ -188,7 +196,7 @@ class PruningSpec(SpecIdentity):
     # ------------------------------------------------------------------ identity
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        for name in ("sizes", "hidden_activations", "fractions", "retrain_fractions"):
+        for name in ("sizes", "hidden_activations", "fractions", "retrain_fractions", "scopes"):
             data[name] = list(data[name])
         for name, default in OPTIONAL_FIELDS.items():
             if data[name] == default:
@@ -200,7 +208,7 @@ def group_key(spec: PruningSpec) -> Hashable:
     """Specs with equal keys share one engine program for their base runs (and their
     retrainings, fraction by fraction)."""
     return ("pruning", run_group_key(spec.base_run()), spec.fractions,
-            spec.retrain_fractions, spec.retrain_epochs, spec.retrained_ranking)
+            spec.retrain_fractions, spec.retrain_epochs, spec.retrained_ranking, spec.scopes)
 
 
 def estimate_seconds(specs: Sequence[PruningSpec]) -> float:
@@ -212,7 +220,7 @@ def estimate_seconds(specs: Sequence[PruningSpec]) -> float:
     for spec in specs:
         runs.append(spec.base_run())
         runs.extend(spec.retrain_run(spec.pruned_sizes(f)) for f in spec.retrain_fractions)
-    evaluations = sum(len(s.fractions) * len(s.rankings) for s in specs)
+    evaluations = sum(len(s.fractions) * len(s.rankings) * len(s.scopes) for s in specs)
     return run_seconds(runs) + SECONDS_PER_EVALUATION * evaluations
 
 
@@ -275,6 +283,12 @@ def _validate(spec: PruningSpec) -> None:
         spec.retrain_ranking is None or spec.retrain_ranking in spec.rankings,
         f"retrain_ranking {spec.retrain_ranking!r} is not one of this strategy's rankings "
         f"{spec.rankings}.",
+    )
+    need(
+        bool(spec.scopes) and spec.scopes[0] == "layer" and set(spec.scopes) <= set(SCOPES)
+        and len(set(spec.scopes)) == len(spec.scopes),
+        f"scopes must start with 'layer' (the record's test_accuracy) and list distinct "
+        f"members of {SCOPES}, got {spec.scopes}.",
     )
     # the base run validates the rest (learning rate, batch size, subsets)
     spec.base_run()

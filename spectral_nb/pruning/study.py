@@ -26,6 +26,13 @@
                           ``epoch_curve`` epoch counts; 784 -> 2000 -> 10 (the authors' data)
                           with ``wide_seeds`` seeds. Sizes per profile:
                           :data:`spectral_nb.profiles.AUTHORS_PRUNING_SETTINGS`.
+``pruning_authors_deep``  the same protocol on 784 -> 500 -> 500 -> 500 -> 10, relu (the
+                          authors' three-hidden-layer data): ``dense``, ``post`` and ``pre``
+                          (retrained at ``deep_retrain_fractions``, cut per layer),
+                          ``deep_seeds`` seeds, every ``deep_fractions`` cut both ways: the
+                          same share of every hidden layer (``scope="layer"``) and one
+                          threshold over all hidden layers (``scope="global"``, as the
+                          authors cut their dense network), with the nodes each layer keeps.
 
 Protocol choices the paper leaves open (stated on the chapter page): AdaMax with the main
 paper's non-linear learning rate 0.01, batches of 300, 20 epochs for every training and
@@ -81,7 +88,9 @@ PLANS: dict[str, Plan] = {
     ),
 }
 AUTHORS_STUDY = "pruning_authors"
-STUDIES: tuple[str, ...] = (*PLANS, AUTHORS_STUDY)
+AUTHORS_DEEP_STUDY = "pruning_authors_deep"
+STUDIES: tuple[str, ...] = (*PLANS, AUTHORS_STUDY, AUTHORS_DEEP_STUDY)
+DEEP_SCOPES = ("layer", "global")
 # The authors' pruning protocol (their public code): Adam, learning rate, batch.
 AUTHORS_OPTIMIZER, AUTHORS_LEARNING_RATE, AUTHORS_BATCH_SIZE = "adam", 1e-3, 200
 WIDE = (784, 2000, 10)
@@ -141,13 +150,27 @@ def _authors_specs(dataset: str, s: AuthorsPruningSettings) -> list[PruningSpec]
     return specs
 
 
+def _authors_deep_specs(dataset: str, s: AuthorsPruningSettings) -> list[PruningSpec]:
+    specs = []
+    for role in ("dense", "post", "pre"):
+        for seed in range(s.deep_seeds):
+            spec = authors_spec(role, THREE_HIDDEN, "relu", seed, s.epochs, s, dataset)
+            specs.append(spec.replace(
+                fractions=s.deep_fractions,
+                retrain_fractions=s.deep_retrain_fractions if role == "pre" else (),
+                scopes=DEEP_SCOPES, tags={**spec.tags, "study": AUTHORS_DEEP_STUDY},
+            ))
+    return specs
+
+
 def build(name: str, dataset: str = "fashion_mnist", profile: str = "quick") -> Study:
     """The pruning runs of study ``name`` on ``dataset`` under ``profile``."""
-    if name == AUTHORS_STUDY:
+    if name in (AUTHORS_STUDY, AUTHORS_DEEP_STUDY):
         if dataset != "fashion_mnist":
             raise NotOnDataset(f"Study {name!r} runs on fashion_mnist only, not {dataset!r}.")
         s = settings(AUTHORS_PRUNING_SETTINGS, profile)
-        return Study(name, dataset, profile, tuple(_authors_specs(dataset, s)))
+        make = _authors_specs if name == AUTHORS_STUDY else _authors_deep_specs
+        return Study(name, dataset, profile, tuple(make(dataset, s)))
     if name not in PLANS:
         raise ValueError(f"Unknown pruning study {name!r}; choose from {', '.join(STUDIES)}.")
     plan = PLANS[name]

@@ -184,7 +184,7 @@ def _kernel_name(layer: keras.layers.Layer) -> str:
 
 
 def _checked_masks(
-    chain: Chain, keep: Mapping[str, Any], hidden: list[str]
+    chain: Chain, keep: Mapping[str, Any], hidden: list[str], allow_empty: bool = False
 ) -> dict[str, np.ndarray]:
     unknown = sorted(set(keep) - set(hidden))
     if unknown:
@@ -202,7 +202,7 @@ def _checked_masks(
                 f"keep[{layer.name!r}] must be a boolean array of shape ({layer.units},), got "
                 f"dtype {mask.dtype} and shape {mask.shape}."
             )
-        if not mask.any():
+        if not mask.any() and not allow_empty:
             raise PruningError(
                 f"keep[{layer.name!r}] removes all {layer.units} nodes of layer '{layer.name}'; "
                 "keep at least one."
@@ -211,12 +211,14 @@ def _checked_masks(
     return masks
 
 
-def silenced_model(model: keras.Model, keep: Mapping[str, Any]) -> keras.Model:
+def silenced_model(model: keras.Model, keep: Mapping[str, Any], *,
+                   allow_empty: bool = False) -> keras.Model:
     """The reference pruning must equal: ``model``'s own layers (shared, not copied) with the
     outputs of the nodes ``keep`` marks False multiplied by zero just before the layer that
-    reads them."""
+    reads them. ``allow_empty=True`` accepts a layer with every node silenced (a network that
+    computes a constant, as a global cut can leave it; :func:`remove_nodes` cannot build it)."""
     chain = model_chain(model)
-    masks = _checked_masks(chain, keep, [layer.name for layer in chain.hidden])
+    masks = _checked_masks(chain, keep, [layer.name for layer in chain.hidden], allow_empty)
     inputs = _input_spec(model)
     h, pending = inputs, None
     for layer in chain.layers:

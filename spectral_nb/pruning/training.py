@@ -8,7 +8,8 @@ different seeds) :func:`train_group`
 2. rebuilds each trained network as a Keras model (:func:`keras_model`) and, while its
    parameters are in memory, prunes it with :func:`spectral_nb.prune` at every fraction and
    under every ranking of its strategy, measuring test accuracy (cheap: one pass over the
-   test set each);
+   test set each), and for every scope of ``spec.scopes`` (:func:`scope_evaluations`: the
+   accuracy and the nodes each hidden layer keeps);
 3. for the ``retrain_fractions``, prunes with the strategy's own ranking and trains the
    smaller network again from the pruned parameters, the seeds of one fraction together
    (the engine starts from the given parameters instead of a fresh draw);
@@ -34,8 +35,9 @@ from ..layers import ScaledTanh, Spectral
 from .chain import model_chain
 from .scores import layer_parameters, node_scores
 from .search import accuracy
+from .selection import global_keep
 from .spec import PRUNE_ARGUMENTS, RANDOM_SEED_OFFSET, PruningSpec, group_key
-from .surgery import prune
+from .surgery import prune, remove_nodes, silenced_model
 
 MAX_GROUP = 10
 SCORE_DIGITS = 6  # significant digits of the node scores kept in a record
@@ -102,6 +104,42 @@ def evaluate_fractions(model: keras.Model, spec: PruningSpec, data: Dataset
     }
 
 
+def scope_evaluations(model: keras.Model, spec: PruningSpec, data: Dataset,
+                      layer_accuracy: dict[str, list[float]]) -> dict[str, dict[str, Any]]:
+    """Per scope of ``spec.scopes``: ``test_accuracy`` (ranking -> one value per fraction)
+    and ``kept_nodes`` (ranking -> the nodes each hidden layer keeps, per fraction).
+
+    ``layer`` reuses ``layer_accuracy`` (:func:`evaluate_fractions`). ``global`` cuts with
+    one threshold over the pooled scores (:func:`~.selection.global_keep`); where that
+    empties a layer, the network, which then computes a constant, is evaluated with the
+    removed nodes silenced (:func:`~.surgery.silenced_model`), otherwise it is cut out.
+    """
+    x, y = data.float_test(), data.y_test
+    out: dict[str, dict[str, Any]] = {}
+    for scope in spec.scopes:
+        if scope == "layer":
+            kept = [list(spec.pruned_sizes(f)[1:-1]) for f in spec.fractions]
+            out[scope] = {"test_accuracy": layer_accuracy,
+                          "kept_nodes": {ranking: kept for ranking in spec.rankings}}
+            continue
+        accuracies: dict[str, list[float]] = {}
+        kept_nodes: dict[str, list[list[int]]] = {}
+        for ranking in spec.rankings:
+            rank, combine = PRUNE_ARGUMENTS[ranking]
+            scores = node_scores(model, rank, combine=combine,
+                                 seed=RANDOM_SEED_OFFSET + spec.seed)
+            accuracies[ranking], kept_nodes[ranking] = [], []
+            for fraction in spec.fractions:
+                masks = global_keep(scores, fraction)
+                counts = [int(mask.sum()) for mask in masks.values()]
+                net = (remove_nodes(model, masks) if all(counts)
+                       else silenced_model(model, masks, allow_empty=True))
+                accuracies[ranking].append(accuracy(net, x, y))
+                kept_nodes[ranking].append(counts)
+        out[scope] = {"test_accuracy": accuracies, "kept_nodes": kept_nodes}
+    return out
+
+
 def _rounded(values: np.ndarray) -> list[float]:
     return [float(f"{v:.{SCORE_DIGITS}g}") for v in np.asarray(values, dtype=np.float64)]
 
@@ -126,6 +164,7 @@ def train_group(
     starts: dict[float, list[tuple[int, tuple[int, ...], list[dict[str, np.ndarray]]]]] = {}
     for index, (spec, result) in enumerate(zip(specs, base, strict=True)):
         model = keras_model(spec.sizes, activations, result.parameters)
+        layer_accuracy = evaluate_fractions(model, spec, data)
         scores = {
             ranking: node_scores(model, PRUNE_ARGUMENTS[ranking][0],
                                  combine=PRUNE_ARGUMENTS[ranking][1])
@@ -144,7 +183,8 @@ def train_group(
                 "history": _history(result),  # of the base run, one entry per epoch
                 "fractions": list(spec.fractions),
                 "hidden_units": list(spec.sizes[1:-1]),
-                "test_accuracy": evaluate_fractions(model, spec, data),
+                "test_accuracy": layer_accuracy,
+                "scopes": scope_evaluations(model, spec, data, layer_accuracy),
                 "node_scores": {
                     rank: {name: _rounded(values) for name, values in layers.items()}
                     for rank, layers in scores.items()
