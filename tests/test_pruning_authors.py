@@ -187,7 +187,6 @@ def test_deep_frame_table_findings_and_claims():
     assert kept.loc[(dense, "70%"), "layers emptied, per seed"] == "2, 2"
     assert kept.loc[(dense, "70%"), "hidden layer 2"] == "0"
     facts = authors.deep_findings(deep)
-    assert facts["seeds"] == "2"
     assert facts["emptied_dense_70"] == "2 of the 3 hidden layers in every seed"
     assert facts["emptied_post_70"] == "no hidden layer"
     assert facts["their_dense_70"] == "10.0" and facts["their_post_70"] == "67.1"
@@ -205,6 +204,12 @@ def test_deep_frame_table_findings_and_claims():
     assert alone.loc[rows[0], "holds in ours"] == "not run"
     with pytest.raises(ValueError, match="pruning_authors_deep"):
         authors.deep_frame([])
+    records = [{**r, "wall_time_s": 30.0} for r in _deep_records()]
+    facts = authors.deep_study_facts(records)
+    assert facts["runs"] == "6" and facts["seeds"] == "2" and facts["minutes"] == "3"
+    assert facts["retrain_fractions"] == "70" and facts["fractions"] == "5, 50, 70, 90"
+    with pytest.raises(ValueError, match="pruning_authors_deep"):
+        authors.deep_study_facts([])
 
 
 def test_comparison_gaps_are_ours_minus_the_paper():

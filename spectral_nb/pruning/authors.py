@@ -520,10 +520,10 @@ def deep_findings(deep: pd.DataFrame, fractions: Sequence[float] = TABLE_FRACTIO
     ``emptied_<curve>_<pct>`` the hidden layers the global cut empties (in words),
     ``<a>_<scope a>_<b>_<scope b>_<pct>`` the per-seed difference ``a - b`` ("higher by ...,
     in 5 of 5 seeds", :func:`~spectral_nb.analysis.paired.describe`) and ``..._seeds`` the
-    seeds where ``a`` is above ``b``; also ``seeds``, the seeds of the study."""
+    seeds where ``a`` is above ``b``."""
     theirs = authors_results()
     layers = max(len(k) for k in deep["kept"])
-    out = {"seeds": str(deep["seed"].nunique())}
+    out: dict[str, str] = {}
     for fraction in fractions:
         pct = round(100 * fraction)
         for name in DEEP_CURVES:
@@ -550,6 +550,31 @@ def deep_findings(deep: pd.DataFrame, fractions: Sequence[float] = TABLE_FRACTIO
             out[key] = f"{direction(p, 'higher', 'lower')} {describe(p)}"
             out[f"{key}_seeds"] = f"{p.n_positive} of {p.n}"
     return out
+
+
+def deep_study_facts(records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """What study ``pruning_authors_deep`` ran, for ``glue``: ``runs``, ``seeds``,
+    ``epochs`` and ``retrain_epochs``, ``retrain_fractions`` (where the pre-training networks
+    were retrained, in %), ``fractions`` (the shares cut, in %) and ``minutes`` (the
+    training time its records measured, summed)."""
+    if not records:
+        raise ValueError("No records of study pruning_authors_deep; run it first.")
+    specs = [r["spec"] for r in records]
+
+    def listed(values: Iterable[Any], percent: bool = False) -> str:
+        ordered = sorted(set(values))
+        return ", ".join(f"{100 * v:.0f}" if percent else str(v) for v in ordered)
+
+    return {
+        "runs": str(len(records)),
+        "seeds": str(len({int(s["seed"]) for s in specs})),
+        "epochs": listed(int(s["epochs"]) for s in specs),
+        "retrain_epochs": listed(int(s["retrain_epochs"]) for s in specs
+                                 if s["retrain_fractions"]),
+        "retrain_fractions": listed((f for s in specs for f in s["retrain_fractions"]), True),
+        "fractions": listed((f for s in specs for f in s["fractions"] if f > 0), True),
+        "minutes": f"{sum(float(r.get('wall_time_s', 0.0)) for r in records) / 60:.0f}",
+    }
 
 
 def deep_comparison(old_summary: pd.DataFrame, deep: pd.DataFrame | None = None,
@@ -686,7 +711,7 @@ def pruning_claims_table(frame: pd.DataFrame, network: str = "784-500-10",
         if all(k in theirs.index for k in keys):
             theirs_text = " vs ".join(f"{theirs.loc[k, 'mean']:.1f}" for k in keys)
         rows.append({
-            "claim": f"{claim} ({network}), {fraction:.0%} removed",
+            "claim": f"{claim}, {network}, {fraction:.0%} removed",
             "authors' data (%)": theirs_text,
             column: "–" if p is None else f"{p.mean:+.1f} ({p.lo:+.1f} to {p.hi:+.1f})",
             "holds in ours": _status(p),
