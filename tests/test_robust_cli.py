@@ -103,6 +103,34 @@ def test_a_read_only_store_fails_before_training_and_repair_says_so(
 
 
 # --------------------------------------------------------------------------- interrupts, data
+def test_ctrl_c_that_surfaces_as_another_error_still_reads_as_an_interruption(
+    results, monkeypatch, capsys
+):
+    """Ray can turn the KeyboardInterrupt of a Ctrl-C into an error of its own; the command
+    must still say it was interrupted, count the records kept, and exit 130."""
+    import signal
+
+    from spectral_nb.experiments import runner
+    from spectral_nb.experiments.store import StoreError
+
+    def sweep_hit_by_ctrl_c(specs, store, *args, **kwargs):
+        store.write(_record(specs[0]))
+        try:
+            signal.raise_signal(signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            raise StoreError("a worker's error, not the user's") from None
+        raise AssertionError("SIGINT did not interrupt")
+
+    monkeypatch.setattr(runner, "run_specs", sweep_hit_by_ctrl_c)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert cli(["run", "perceptron", "--profile", "smoke", "--quiet"]) == INTERRUPTED
+    line = _one_error_line(capsys.readouterr().err)
+    assert line == (f"interrupted: 1 new record(s) kept under {results / 'smoke'}; run the "
+                    "same command again to resume.")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
 def test_ctrl_c_is_one_line_with_the_records_kept_and_exit_130(results, monkeypatch, capsys):
     calls = []
 

@@ -102,6 +102,10 @@ def _descendants(root: int) -> set[int]:
     return found
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _sweep_then(stop: signal.Signals, tmp_path: Path) -> tuple[subprocess.Popen, float, str]:
     """Start a local-Ray sweep, send ``stop`` once a record is written; return the driver,
     the seconds until it and every process it started were gone, and its standard error."""
@@ -114,8 +118,10 @@ def _sweep_then(stop: signal.Signals, tmp_path: Path) -> tuple[subprocess.Popen,
                "mnist", "--profile", "smoke", "--quiet", "--ray"]
     err_path = tmp_path / "driver.err"
     with err_path.open("w") as err:
+        # a terminal's Ctrl-C: a job started in the background of a non-interactive shell
+        # (as CI may run the suite) inherits SIGINT ignored, and the driver would never see it
         driver = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
-                                  stderr=err)
+                                  stderr=err, preexec_fn=_default_sigint)
     folder = results / "smoke" / "mnist"
     started = {}
     deadline = time.monotonic() + 300

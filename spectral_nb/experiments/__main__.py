@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -141,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(store, args, datasets)
         except KeyboardInterrupt as interrupt:
             report = getattr(interrupt, "report", None)
-            kept = len(report.written) if report is not None else 0
+            kept = len(report.written) if report is not None else getattr(interrupt, "kept", 0)
             after_bar = "" if args.quiet else "\n"  # below the progress bar
             print(f"{after_bar}interrupted: {kept} new record(s) kept under {store.root}; run the "
                   "same command again to resume.", file=sys.stderr)
@@ -160,6 +161,35 @@ def _study_names(chosen: str) -> tuple[str, ...]:
     if chosen == "probes":
         return probe_names()
     return (chosen,)
+
+
+class _CtrlC:
+    """Notes whether Ctrl-C arrived while a sweep ran, then raises KeyboardInterrupt as usual.
+
+    Inside a Ray call the KeyboardInterrupt can surface as one of Ray's errors; ``pressed``
+    lets the caller still report an interruption. Where SIGINT is ignored (a job started in
+    the background of a non-interactive shell) or handled by someone else, nothing changes.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._previous = None
+
+    def _handler(self, signum, frame) -> None:
+        self.pressed = True
+        signal.default_int_handler(signum, frame)
+
+    def __enter__(self) -> _CtrlC:
+        current = signal.getsignal(signal.SIGINT)
+        if current is signal.default_int_handler and threading.current_thread() is \
+                threading.main_thread():
+            self._previous = current
+            signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def _run(store, args: argparse.Namespace, datasets: Sequence[str]) -> int:
@@ -209,9 +239,15 @@ def _run(store, args: argparse.Namespace, datasets: Sequence[str]) -> int:
         print(f"error: {error} Choose the dataset with --dataset.", file=sys.stderr)
         return 2
     label = f"{args.study} on {args.dataset} ({args.profile})"
+    recorded_before = sum(store.has(spec) for spec in specs)
     try:
-        report = run_specs(specs, store, not args.quiet, executor=executor, label=label)
+        with _CtrlC() as ctrl_c:
+            report = run_specs(specs, store, not args.quiet, executor=executor, label=label)
     except (*cluster_errors, StoreError, DataError) as error:
+        if ctrl_c.pressed:  # Ray may turn the KeyboardInterrupt into an error of its own
+            interrupt = KeyboardInterrupt()
+            interrupt.kept = sum(store.has(spec) for spec in specs) - recorded_before
+            raise interrupt from error
         print(f"error: {error}", file=sys.stderr)
         return 1
     except OSError as error:  # the store failed after the check (full disk, unmounted, ...)
