@@ -14,7 +14,9 @@ Scores are then compared across layers, which is meaningful for eigenvalue gains
 scores but mixes scales for connectivity (a sum over a layer's fan-in).
 
 A fraction must lie in ``[0, 1)``, and no layer may lose every node: a network with an empty
-hidden layer computes a constant.
+hidden layer computes a constant. :func:`global_keep` gives the masks of the global cut
+without that check, for a study that measures what the authors' global cut does (it can
+empty a layer).
 """
 
 from __future__ import annotations
