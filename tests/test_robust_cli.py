@@ -123,12 +123,16 @@ def test_ctrl_c_that_surfaces_as_another_error_still_reads_as_an_interruption(
         raise AssertionError("SIGINT did not interrupt")
 
     monkeypatch.setattr(runner, "run_specs", sweep_hit_by_ctrl_c)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    assert cli(["run", "perceptron", "--profile", "smoke", "--quiet"]) == INTERRUPTED
+    # a terminal's Ctrl-C (a suite started in the background inherits SIGINT ignored)
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert cli(["run", "perceptron", "--profile", "smoke", "--quiet"]) == INTERRUPTED
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     line = _one_error_line(capsys.readouterr().err)
     assert line == (f"interrupted: 1 new record(s) kept under {results / 'smoke'}; run the "
                     "same command again to resume.")
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
 
 
 def test_ctrl_c_is_one_line_with_the_records_kept_and_exit_130(results, monkeypatch, capsys):
