@@ -42,10 +42,6 @@ LEARNING_RATE = 1e-3  # Adam's default, for every run of the chapter
 INFO_FRACTIONS: tuple[float, ...] = tuple(float(f) for f in np.geomspace(1 / 64, 1, 19))
 #: Window sizes (= strides) of max and average pooling.
 INFO_STRIDES: tuple[int, ...] = (2, 3, 4, 5, 6, 8)
-#: Filter sizes the optimisation study adds to the profile's (the paper's 3 x 3 and 5 x 5):
-#: the paper reports Adam's speed-up growing from 3 x 3 to 5 x 5, and a third size is the
-#: least that can show whether the growth continues.
-GROWTH_KERNEL_SIZES: tuple[int, ...] = (7,)
 
 
 def settings(profile: str) -> CnnSettings:
@@ -57,8 +53,8 @@ def settings(profile: str) -> CnnSettings:
 
 
 def kernel_sizes(config: CnnSettings) -> tuple[int, ...]:
-    """The optimisation study's filter sizes: the profile's and :data:`GROWTH_KERNEL_SIZES`."""
-    return tuple(sorted({*config.kernel_sizes, *GROWTH_KERNEL_SIZES}))
+    """The optimisation study's filter sizes, smallest first (the profile's ``kernel_sizes``)."""
+    return tuple(sorted(set(config.kernel_sizes)))
 
 
 def run(config: CnnSettings, dataset: str, study: str, label: str, **fields: object) -> CnnSpec:
