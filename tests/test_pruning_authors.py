@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spectral_nb.pruning import authors
+from spectral_nb.pruning import authors, authors_deep, authors_runs
 from spectral_nb.pruning.study import build
+from spectral_nb.pruning.tables import PM
 
 REFERENCE = (Path(__file__).resolve().parents[2]
              / "shared/reference/spectral-pruning-authors-results.csv")
@@ -63,26 +64,26 @@ def test_our_frame_summary_and_tables():
     records = _records()
     # a second seed, to pair
     records += [{**r, "spec": {**r["spec"], "seed": 1}} for r in _records(shift=0.01)]
-    frame = authors.ours_frame(records)
+    frame = authors_runs.ours_frame(records)
     assert set(frame["curve"]) >= {"post", "dense", "pre", "random", "pre_random", "scratch"}
-    assert authors.main_epochs(frame) == s.epochs
-    summary = authors.ours_summary(frame)
+    assert authors_runs.main_epochs(frame) == s.epochs
+    summary = authors_runs.ours_summary(frame)
     key = ("784-500-10", "relu", s.epochs, "post", 0.7)
     assert summary.loc[key, "mean"] == pytest.approx(78.5)
     assert summary.loc[key, "semi_dispersion"] == pytest.approx(0.5)
     scratch = summary.loc[("784-500-10", "relu", s.epochs, "scratch", 0.7)]
     assert scratch["seeds"] == 2
-    table = authors.side_by_side(summary, "784-500-10", s.epochs)
+    table = authors_runs.side_by_side(summary, "784-500-10", s.epochs)
     assert table.shape == (12, 6)
     assert table.loc[("relu", "70%"), ("spectral, post-training", "theirs")].startswith("86.2")
     assert table.loc[("relu", "5%"), ("spectral, post-training", "ours")] != "–"
-    facts = authors.paired_findings(frame, "784-500-10", s.epochs, ["relu"], [0.7])
+    facts = authors_runs.paired_findings(frame, "784-500-10", s.epochs, ["relu"], [0.7])
     assert facts["relu_post_dense_70"].startswith("higher by 5.0 pp on average")
     assert facts["relu_post_dense_70_seeds"] == "2 of 2"
     assert facts["relu_pre_pre_random_70"].startswith("higher by 3.0")
-    comparison = authors.comparison_table(summary, "784-500-10", s.epochs)
+    comparison = authors_runs.comparison_table(summary, "784-500-10", s.epochs)
     assert list(comparison["paper (%)"]) == ["89.8", "89.6", "88.8"]
-    epochs = authors.epoch_table(frame, "784-500-10")
+    epochs = authors_runs.epoch_table(frame, "784-500-10")
     assert list(epochs.columns)[-1].startswith("authors")
     assert dataclasses.is_dataclass(s)
 
@@ -94,7 +95,7 @@ def test_paired_finding_says_when_seeds_disagree():
              "fraction": 0.7, "accuracy": v}
             for s, (a, b) in enumerate([(80, 70), (75, 76), (82, 72)])
             for c, v in (("post", a), ("dense", b))]
-    facts = authors.paired_findings(pd.DataFrame(rows), "n", 5, ["relu"], [0.7],
+    facts = authors_runs.paired_findings(pd.DataFrame(rows), "n", 5, ["relu"], [0.7],
                                     pairs=[("post", "dense")])
     assert facts["relu_post_dense_70"].endswith("in 2 of 3 seeds")
     assert facts["relu_post_dense_70_seeds"] == "2 of 3"
@@ -110,14 +111,14 @@ def test_their_findings_controls_deep_and_study_facts():
     assert theirs["relu_post_minus_dense_70"] == "-3.2"  # 86.22 - 89.46
     assert theirs["elu_post_minus_dense_70"].startswith("+")
     records = _records()
-    frame = authors.ours_frame(records)
+    frame = authors_runs.ours_frame(records)
     s = AUTHORS_PRUNING_SETTINGS["smoke"]
-    summary = authors.ours_summary(frame)
-    controls = authors.controls_table(summary, "784-500-10", s.epochs)
+    summary = authors_runs.ours_summary(frame)
+    controls = authors_runs.controls_table(summary, "784-500-10", s.epochs)
     assert list(controls.index) == ["relu", "elu", "tanh"]
     assert controls.loc["relu", authors.LABELS["scratch"]] != "–"
     assert "±" not in controls.loc["relu", authors.LABELS["pre"]]  # one seed: no spread
-    facts = authors.study_facts(records, frame)
+    facts = authors_runs.study_facts(records, frame)
     assert facts["epochs"] == str(s.epochs) and facts["seeds"] == "1"
     assert facts["runs"] == str(len(records))
     assert facts["fractions"] == f"{len(s.fractions)} shares from 0 to 90%"
@@ -126,16 +127,16 @@ def test_their_findings_controls_deep_and_study_facts():
                      "strategy": "dense", "seed": 0},
             "fractions": [0.0, 0.7], "test_accuracy": {"connectivity": [0.9, 0.8]},
             "retrained": {"fractions": [], "final_test_accuracy": []}}]
-    deep = authors.deep_comparison(tables.curve_summary(tables.curves_frame(old)))
+    deep = authors_deep.deep_comparison(tables.curve_summary(tables.curves_frame(old)))
     assert list(deep["paper (%)"]) == ["10", "67", "88"]
     assert deep.iloc[0]["authors' data (%)"].startswith("10.0")
     assert deep.iloc[0]["ours, our protocol, per layer (%)"].startswith("80.0")
     assert deep.iloc[1]["ours, our protocol, per layer (%)"] == "–"
     assert deep.iloc[0]["ours, their protocol, one threshold (%)"] == "–"  # none given
-    with_deep = authors.deep_comparison(tables.curve_summary(tables.curves_frame(old)),
-                                        authors.deep_frame(_deep_records()))
-    assert with_deep.iloc[0]["ours, their protocol, one threshold (%)"] == f"10.0{authors.PM}0.0"
-    assert with_deep.iloc[0]["ours, their protocol, per layer (%)"] == f"59.5{authors.PM}0.5"
+    with_deep = authors_deep.deep_comparison(tables.curve_summary(tables.curves_frame(old)),
+                                        authors_deep.deep_frame(_deep_records()))
+    assert with_deep.iloc[0]["ours, their protocol, one threshold (%)"] == f"10.0{PM}0.0"
+    assert with_deep.iloc[0]["ours, their protocol, per layer (%)"] == f"59.5{PM}0.5"
     assert with_deep.iloc[2]["ours, their protocol, one threshold (%)"] == "–"  # per layer
 
 
@@ -174,19 +175,19 @@ def _deep_records():
 
 
 def test_deep_frame_table_findings_and_claims():
-    deep = authors.deep_frame(_deep_records())
+    deep = authors_deep.deep_frame(_deep_records())
     assert set(deep["scope"]) == {"layer", "global"}
     assert set(deep[deep["curve"] == "pre"]["scope"]) == {"layer"}  # retrained: per layer
-    table = authors.deep_table(deep)
+    table = authors_deep.deep_table(deep)
     dense = authors.LABELS["dense"]
     assert table.loc["70%", (dense, "theirs")].startswith("10.0")
-    assert table.loc["70%", (dense, "ours, one threshold")] == f"10.0{authors.PM}0.0"
-    assert table.loc["70%", (dense, "ours, per layer")] == f"59.5{authors.PM}0.5"
+    assert table.loc["70%", (dense, "ours, one threshold")] == f"10.0{PM}0.0"
+    assert table.loc["70%", (dense, "ours, per layer")] == f"59.5{PM}0.5"
     assert table.loc["70%", (authors.LABELS["pre"], "ours, one threshold")] == "–"
-    kept = authors.deep_kept_table(deep)
+    kept = authors_deep.deep_kept_table(deep)
     assert kept.loc[(dense, "70%"), "layers emptied, per seed"] == "2, 2"
     assert kept.loc[(dense, "70%"), "hidden layer 2"] == "0"
-    facts = authors.deep_findings(deep)
+    facts = authors_deep.deep_findings(deep)
     assert facts["emptied_dense_70"] == "2 of the 3 hidden layers in every seed"
     assert facts["emptied_post_70"] == "no hidden layer"
     assert facts["their_dense_70"] == "10.0" and facts["their_post_70"] == "67.1"
@@ -194,54 +195,54 @@ def test_deep_frame_table_findings_and_claims():
     assert facts["dense_layer_dense_global_70"].startswith("higher by 49.5 pp")
     assert facts["dense_layer_dense_global_70_seeds"] == "2 of 2"
     assert facts["post_global_dense_global_70_seeds"] == "2 of 2"
-    assert authors._emptied_words([1, 2, 2], 3).startswith("from 1 to 2")
-    claims = authors.pruning_claims_table(authors.ours_frame(_records()), deep=deep)
+    assert authors_deep._emptied_words([1, 2, 2], 3).startswith("from 1 to 2")
+    claims = authors_deep.pruning_claims_table(authors_runs.ours_frame(_records()), deep=deep)
     rows = [c for c in claims.index if c.startswith("three hidden layers")]
-    assert len(rows) == len(authors.DEEP_CLAIMS)
+    assert len(rows) == len(authors_deep.DEEP_CLAIMS)
     assert claims.loc[rows[0], "holds in ours"] == "yes, in 2 of 2 seeds"
     assert claims.loc[rows[0], "authors' data (%)"] == "– vs 10.0"
-    alone = authors.pruning_claims_table(authors.ours_frame(_records()))
+    alone = authors_deep.pruning_claims_table(authors_runs.ours_frame(_records()))
     assert alone.loc[rows[0], "holds in ours"] == "not run"
     with pytest.raises(ValueError, match="pruning_authors_deep"):
-        authors.deep_frame([])
+        authors_deep.deep_frame([])
     records = [{**r, "wall_time_s": 30.0} for r in _deep_records()]
-    facts = authors.deep_study_facts(records)
+    facts = authors_deep.deep_study_facts(records)
     assert facts["runs"] == "6" and facts["seeds"] == "2" and facts["minutes"] == "3"
     assert facts["retrain_fractions"] == "70" and facts["fractions"] == "5, 50, 70, 90"
     with pytest.raises(ValueError, match="pruning_authors_deep"):
-        authors.deep_study_facts([])
+        authors_deep.deep_study_facts([])
 
 
 def test_comparison_gaps_are_ours_minus_the_paper():
     from spectral_nb.profiles import AUTHORS_PRUNING_SETTINGS
 
-    frame = authors.ours_frame(_records())
-    summary = authors.ours_summary(frame)
+    frame = authors_runs.ours_frame(_records())
+    summary = authors_runs.ours_summary(frame)
     epochs = AUTHORS_PRUNING_SETTINGS["smoke"].epochs
-    gaps = authors.comparison_gaps(summary, "784-500-10", epochs)
+    gaps = authors_runs.comparison_gaps(summary, "784-500-10", epochs)
     post = summary.loc[("784-500-10", "relu", epochs, "post", 0.05), "mean"]
     assert gaps["post"] == f"{post - 89.6:+.1f}"
-    assert authors.comparison_gaps(summary, "784-2000-10", 99) == {
+    assert authors_runs.comparison_gaps(summary, "784-2000-10", 99) == {
         "dense": "–", "post": "–", "pre": "–"}
 
 
 def test_claims_table_checks_each_claim_per_seed():
     records = _records() + [{**r, "spec": {**r["spec"], "seed": 1}}
                             for r in _records(shift=0.01)]
-    table = authors.pruning_claims_table(authors.ours_frame(records))
+    table = authors_deep.pruning_claims_table(authors_runs.ours_frame(records))
     relu = table.iloc[0]  # dense above post: our made-up post is 5 points above in both seeds
     assert relu["holds in ours"] == "no: the opposite in 2 of 2 seeds"
     assert relu["authors' data (%)"] == "89.5 vs 86.2"
     elu = table.iloc[1]
     assert elu["holds in ours"] == "yes, in 2 of 2 seeds"
     assert table.iloc[-1]["holds in ours"].startswith("not run")
-    assert authors._status(None) == "not run"
+    assert authors_deep._status(None) == "not run"
 
 
 def test_epoch_findings_read_one_seed_at_the_fewest_and_most_epochs():
     records = _records()
-    frame = authors.ours_frame(records)
-    facts = authors.epoch_findings(frame)
+    frame = authors_runs.ours_frame(records)
+    facts = authors_runs.epoch_findings(frame)
     epochs = sorted({int(e) for e in frame[frame["curve"] == "post"]["epochs"]})
     assert facts["first"] == str(epochs[0]) and facts["last"] == str(epochs[-1])
     assert facts["post_70_first"] == facts["post_70_last"] == f"{100 * (0.85 - 0.07):.1f}"

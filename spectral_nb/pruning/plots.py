@@ -147,8 +147,8 @@ def plot_authors_beside_ours(
     legend: bool = True,
 ) -> Axes:
     """The authors' curves (:func:`.authors.authors_results`: mean, shaded semi-dispersion,
-    dashed, open markers) and ours of the same methods (:func:`.authors.ours_summary`, solid,
-    filled markers) for one activation, on the same axes."""
+    dashed, open markers) and ours of the same methods (:func:`.authors_runs.ours_summary`,
+    solid, filled markers) for one activation, on the same axes."""
     from .authors import LABELS
 
     ax = _axes(ax)

@@ -77,7 +77,7 @@ PAPER_AT_5: dict[str, float] = {
 PAPER_FIRST_FRACTION = 0.05
 # Three hidden layers, 70 % removed: the dense network cut with one global threshold, the
 # spectral ranking without retraining (the "88 %" is the pre-training strategy, which
-# pruning_three_hidden does not run: spectral_nb.pruning.authors.DEEP_CASES).
+# pruning_three_hidden does not run: spectral_nb.pruning.authors_deep.DEEP_CASES).
 PAPER_THREE_HIDDEN_AT_70: dict[str, float] = {
     "dense": 10.0,  # "about 10 %": magnitude-pruned dense nodes, one global threshold
     "post": 67.0,  # spectral ranking
