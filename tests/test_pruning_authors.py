@@ -74,9 +74,9 @@ def test_our_frame_summary_and_tables():
     scratch = summary.loc[("784-500-10", "relu", s.epochs, "scratch", 0.7)]
     assert scratch["seeds"] == 2
     table = authors_runs.side_by_side(summary, "784-500-10", s.epochs)
-    assert table.shape == (12, 6)
-    assert table.loc[("relu", "70%"), ("spectral, post-training", "theirs")].startswith("86.2")
-    assert table.loc[("relu", "5%"), ("spectral, post-training", "ours")] != "–"
+    assert table.shape == (24, 3)
+    assert table.loc[("relu", "70%", "theirs"), "spectral, post-training"].startswith("86.2")
+    assert table.loc[("relu", "5%", "ours"), "spectral, post-training"] != "–"
     facts = authors_runs.paired_findings(frame, "784-500-10", s.epochs, ["relu"], [0.7])
     assert facts["relu_post_dense_70"].startswith("higher by 5.0 pp on average")
     assert facts["relu_post_dense_70_seeds"] == "2 of 2"
@@ -128,16 +128,16 @@ def test_their_findings_controls_deep_and_study_facts():
             "fractions": [0.0, 0.7], "test_accuracy": {"connectivity": [0.9, 0.8]},
             "retrained": {"fractions": [], "final_test_accuracy": []}}]
     deep = authors_deep.deep_comparison(tables.curve_summary(tables.curves_frame(old)))
-    assert list(deep["paper (%)"]) == ["10", "67", "88"]
-    assert deep.iloc[0]["authors' data (%)"].startswith("10.0")
-    assert deep.iloc[0]["ours, our protocol, per layer (%)"].startswith("80.0")
-    assert deep.iloc[1]["ours, our protocol, per layer (%)"] == "–"
-    assert deep.iloc[0]["ours, their protocol, one threshold (%)"] == "–"  # none given
+    assert list(deep[("", "paper (%)")]) == ["10", "67", "88"]
+    assert deep.iloc[0][("", "authors' data (%)")].startswith("10.0")
+    assert deep.iloc[0][("ours, our protocol (%)", "per layer")].startswith("80.0")
+    assert deep.iloc[1][("ours, our protocol (%)", "per layer")] == "–"
+    assert deep.iloc[0][("ours, their protocol (%)", "one threshold")] == "–"  # none given
     with_deep = authors_deep.deep_comparison(tables.curve_summary(tables.curves_frame(old)),
                                         authors_deep.deep_frame(_deep_records()))
-    assert with_deep.iloc[0]["ours, their protocol, one threshold (%)"] == f"10.0{PM}0.0"
-    assert with_deep.iloc[0]["ours, their protocol, per layer (%)"] == f"59.5{PM}0.5"
-    assert with_deep.iloc[2]["ours, their protocol, one threshold (%)"] == "–"  # per layer
+    assert with_deep.iloc[0][("ours, their protocol (%)", "one threshold")] == f"10.0{PM}0.0"
+    assert with_deep.iloc[0][("ours, their protocol (%)", "per layer")] == f"59.5{PM}0.5"
+    assert with_deep.iloc[2][("ours, their protocol (%)", "one threshold")] == "–"  # per layer
 
 
 def _deep_records():
@@ -180,10 +180,10 @@ def test_deep_frame_table_findings_and_claims():
     assert set(deep[deep["curve"] == "pre"]["scope"]) == {"layer"}  # retrained: per layer
     table = authors_deep.deep_table(deep)
     dense = authors.LABELS["dense"]
-    assert table.loc["70%", (dense, "theirs")].startswith("10.0")
-    assert table.loc["70%", (dense, "ours, one threshold")] == f"10.0{PM}0.0"
-    assert table.loc["70%", (dense, "ours, per layer")] == f"59.5{PM}0.5"
-    assert table.loc["70%", (authors.LABELS["pre"], "ours, one threshold")] == "–"
+    assert table.loc[(dense, "theirs"), "70%"].startswith("10.0")
+    assert table.loc[(dense, "ours, one threshold"), "70%"] == f"10.0{PM}0.0"
+    assert table.loc[(dense, "ours, per layer"), "70%"] == f"59.5{PM}0.5"
+    assert table.loc[(authors.LABELS["pre"], "ours, one threshold"), "70%"] == "–"
     kept = authors_deep.deep_kept_table(deep)
     assert kept.loc[(dense, "70%"), "layers emptied, per seed"] == "2, 2"
     assert kept.loc[(dense, "70%"), "hidden layer 2"] == "0"

@@ -88,24 +88,27 @@ def _deep_cell(deep: pd.DataFrame, name: str, scope: str, fraction: float) -> st
 def deep_table(deep: pd.DataFrame, fractions: Sequence[float] = TABLE_FRACTIONS
                ) -> pd.DataFrame:
     """Three hidden layers, relu: the authors' mean ± semi-dispersion beside ours cut with
-    one threshold over all hidden layers and cut per layer, per method and share removed
-    (the retrained pre-training networks are cut per layer only: "–")."""
+    one threshold over all hidden layers and cut per layer, one row per method and source,
+    one column per share removed (the retrained pre-training networks are cut per layer
+    only: "–")."""
     theirs = authors_results()
     rows = []
-    for fraction in fractions:
-        row: dict[Any, str] = {("", "nodes removed"): f"{fraction:.0%}"}
-        for name in ("dense", "post", "pre"):
+    for name in ("dense", "post", "pre"):
+        row: dict[str, str] = {"method": LABELS[name], "": "theirs"}
+        for fraction in fractions:
             key = (DEEP, "relu", name, round(fraction, 2))
-            row[(LABELS[name], "theirs")] = (
+            row[f"{fraction:.0%}"] = (
                 _cell(*theirs.loc[key, ["mean", "semi_dispersion"]])
                 if key in theirs.index else "–")
-            for scope in ("global", "layer"):
-                row[(LABELS[name], f"ours, {SCOPE_LABELS[scope]}")] = _deep_cell(
-                    deep, name, scope, fraction)
         rows.append(row)
-    table = pd.DataFrame(rows)
-    table.columns = pd.MultiIndex.from_tuples(table.columns)
-    return table.set_index(("", "nodes removed")).rename_axis("nodes removed")
+        for scope in ("global", "layer"):
+            row = {"method": LABELS[name], "": f"ours, {SCOPE_LABELS[scope]}"}
+            for fraction in fractions:
+                row[f"{fraction:.0%}"] = _deep_cell(deep, name, scope, fraction)
+            rows.append(row)
+    table = pd.DataFrame(rows).set_index(["method", ""])
+    table.columns.name = "nodes removed"
+    return table
 
 
 def deep_kept_table(deep: pd.DataFrame, names: Sequence[str] = ("dense", "post"),
@@ -237,15 +240,19 @@ def deep_comparison(old_summary: pd.DataFrame, deep: pd.DataFrame | None = None,
             old_text = _cell(ours["mean"], ours["semi_dispersion"])
         except KeyError:
             old_text = "–"
-        row = {"the paper says": label, "paper (%)": f"{paper:.0f}",
-               "what the authors' code did": what,
-               "authors' data (%)": _cell(theirs["mean"], theirs["semi_dispersion"])}
+        row: dict[tuple[str, str], str] = {
+            ("", "the paper says"): label, ("", "paper (%)"): f"{paper:.0f}",
+            ("", "what the authors' code did"): what,
+            ("", "authors' data (%)"): _cell(theirs["mean"], theirs["semi_dispersion"]),
+        }
         for scope in ("global", "layer"):
-            row[f"ours, their protocol, {SCOPE_LABELS[scope]} (%)"] = (
+            row[("ours, their protocol (%)", SCOPE_LABELS[scope])] = (
                 "–" if deep is None else _deep_cell(deep, name, scope, fraction))
-        row["ours, our protocol, per layer (%)"] = old_text
+        row[("ours, our protocol (%)", SCOPE_LABELS["layer"])] = old_text
         rows.append(row)
-    return pd.DataFrame(rows).set_index("the paper says")
+    table = pd.DataFrame(rows)
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    return table.set_index(("", "the paper says")).rename_axis("the paper says")
 
 
 # What the paper and the authors' data say, checked against our run of their protocol: one

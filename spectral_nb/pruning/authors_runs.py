@@ -107,28 +107,29 @@ def side_by_side(summary: pd.DataFrame, network: str, epochs: int,
                  fractions: Sequence[float] = TABLE_FRACTIONS) -> pd.DataFrame:
     """Their mean ± semi-dispersion beside ours at ``fractions``, per activation and method.
 
-    Rows: activation and share of nodes removed; columns: each method, theirs and ours.
-    A point we did not run reads "–".
+    Rows: activation, share of nodes removed, and whose (theirs above ours); columns: the
+    methods. A point we did not run reads "–".
     """
     theirs = authors_results()
     rows = []
     for activation in activations:
         for fraction in fractions:
-            row: dict[str, Any] = {"activation": activation, "nodes removed": f"{fraction:.0%}"}
+            their_row: dict[str, Any] = {"activation": activation,
+                                         "nodes removed": f"{fraction:.0%}", "": "theirs"}
+            our_row: dict[str, Any] = {**their_row, "": "ours"}
             for name in ("dense", "post", "pre"):
                 key = (theirs_network, activation, name, round(fraction, 2))
-                row[(LABELS[name], "theirs")] = (
+                their_row[LABELS[name]] = (
                     _cell(*theirs.loc[key, ["mean", "semi_dispersion"]])
                     if key in theirs.index else "–"
                 )
                 ours = (network, activation, epochs, name, round(fraction, 2))
-                row[(LABELS[name], "ours")] = (
+                our_row[LABELS[name]] = (
                     _cell(*summary.loc[ours, ["mean", "semi_dispersion", "seeds"]])
                     if ours in summary.index else "–"
                 )
-            rows.append(row)
-    table = pd.DataFrame(rows).set_index(["activation", "nodes removed"])
-    table.columns = pd.MultiIndex.from_tuples(table.columns)
+            rows += [their_row, our_row]
+    table = pd.DataFrame(rows).set_index(["activation", "nodes removed", ""])
     return table
 
 
