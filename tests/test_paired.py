@@ -106,3 +106,14 @@ def test_paired_is_frozen() -> None:
     p = Paired(0.0, 0.0, 0.0, 0.0, 1, 0, 0)
     with pytest.raises(AttributeError):
         p.mean = 1.0  # type: ignore[misc]
+
+
+def test_paired_common_keeps_the_shared_seeds_and_glue_pair_reads_it():
+    from spectral_nb.analysis.paired import glue_pair, paired_common
+
+    p = paired_common({0: 0.9, 1: 0.8, 2: 0.7}, {1: 0.75, 2: 0.72, 3: 0.1})
+    assert (p.n, p.n_positive, p.n_negative) == (2, 1, 1)  # seeds 1 and 2 only
+    assert paired_common({0: 0.9}, {1: 0.8}) is None
+    text, seeds = glue_pair(p)
+    assert text.startswith("higher by") and seeds == "1 of 2"
+    assert glue_pair(None) == ("–", "–")

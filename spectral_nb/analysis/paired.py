@@ -114,6 +114,23 @@ def paired(a: Mapping[int, float], b: Mapping[int, float]) -> Paired:
     )
 
 
+def paired_common(a: Mapping[int, float], b: Mapping[int, float]) -> Paired | None:
+    """:func:`paired` over the seeds both ``a`` and ``b`` ran (``None`` when they share none),
+    for curves that may lack a point in some seeds."""
+    common = sorted(set(a) & set(b))
+    if not common:
+        return None
+    return paired({s: a[s] for s in common}, {s: b[s] for s in common})
+
+
+def glue_pair(p: Paired | None) -> tuple[str, str]:
+    """The two glue values of one comparison: "higher by 2.1 pp on average (from -0.3 to 4.0),
+    in 4 of 5 seeds" and the seeds where ``a`` is above ``b`` ("4 of 5"); "–" for ``None``."""
+    if p is None:
+        return "–", "–"
+    return f"{direction(p, 'higher', 'lower')} {describe(p)}", f"{p.n_positive} of {p.n}"
+
+
 def direction(p: Paired, positive: str, negative: str, zero: str = "no different") -> str:
     """The word for the mean's sign: ``positive`` when ``a`` is above ``b`` on average."""
     if p.mean > 0:

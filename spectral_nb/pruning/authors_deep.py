@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.paired import Paired, describe, direction, paired
+from ..analysis.paired import Paired, glue_pair, paired_common
 from .authors import LABELS, TABLE_FRACTIONS, authors_results
 from .authors_runs import _cell, main_epochs, paired_at
 
@@ -185,15 +185,8 @@ def deep_findings(deep: pd.DataFrame, fractions: Sequence[float] = TABLE_FRACTIO
                                             if len(here) else "–")
         for (a, scope_a), (b, scope_b) in pairs:
             key = f"{a}_{scope_a}_{b}_{scope_b}_{pct}"
-            first = _deep_seeds(deep, a, scope_a, fraction)
-            second = _deep_seeds(deep, b, scope_b, fraction)
-            common = sorted(set(first) & set(second))
-            if not common:
-                out[key] = out[f"{key}_seeds"] = "–"
-                continue
-            p = paired({s: first[s] for s in common}, {s: second[s] for s in common})
-            out[key] = f"{direction(p, 'higher', 'lower')} {describe(p)}"
-            out[f"{key}_seeds"] = f"{p.n_positive} of {p.n}"
+            out[key], out[f"{key}_seeds"] = glue_pair(paired_common(
+                _deep_seeds(deep, a, scope_a, fraction), _deep_seeds(deep, b, scope_b, fraction)))
     return out
 
 
@@ -328,13 +321,8 @@ def pruning_claims_table(frame: pd.DataFrame, network: str = "784-500-10",
             "where chapter 8 shows it": experiment,
         })
     for claim, (a, scope_a), (b, scope_b), names, fraction in DEEP_CLAIMS:
-        p = None
-        if deep is not None:
-            first = _deep_seeds(deep, a, scope_a, fraction)
-            second = _deep_seeds(deep, b, scope_b, fraction)
-            common = sorted(set(first) & set(second))
-            if common:
-                p = paired({s: first[s] for s in common}, {s: second[s] for s in common})
+        p = None if deep is None else paired_common(
+            _deep_seeds(deep, a, scope_a, fraction), _deep_seeds(deep, b, scope_b, fraction))
         keys = [(DEEP, "relu", n, round(fraction, 2)) for n in names]
         theirs_text = " vs ".join(
             f"{theirs.loc[k, 'mean']:.1f}" if n is not None else "–"

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.paired import Paired, describe, direction, paired
+from ..analysis.paired import Paired, glue_pair, paired_common
 from .authors import LABELS, TABLE_FRACTIONS, authors_results
 from .tables import PM
 
@@ -146,12 +146,8 @@ def seeds_of(frame: pd.DataFrame, network: str, activation: str, epochs: int, na
 def paired_at(frame: pd.DataFrame, network: str, activation: str, epochs: int, a: str, b: str,
               fraction: float) -> Paired | None:
     """Per-seed ``a - b`` at ``fraction`` over the seeds both curves have (``None``: none)."""
-    first = seeds_of(frame, network, activation, epochs, a, fraction)
-    second = seeds_of(frame, network, activation, epochs, b, fraction)
-    common = sorted(set(first) & set(second))
-    if not common:
-        return None
-    return paired({s: first[s] for s in common}, {s: second[s] for s in common})
+    return paired_common(seeds_of(frame, network, activation, epochs, a, fraction),
+                         seeds_of(frame, network, activation, epochs, b, fraction))
 
 
 PAIRS: tuple[tuple[str, str], ...] = (
@@ -184,12 +180,8 @@ def paired_findings(frame: pd.DataFrame, network: str, epochs: int,
                 )
             for a, b in pairs:
                 key = f"{activation}_{a}_{b}_{pct}"
-                p = paired_at(frame, network, activation, epochs, a, b, fraction)
-                if p is None:
-                    out[key] = out[f"{key}_seeds"] = "–"
-                    continue
-                out[key] = f"{direction(p, 'higher', 'lower')} {describe(p)}"
-                out[f"{key}_seeds"] = f"{p.n_positive} of {p.n}"
+                out[key], out[f"{key}_seeds"] = glue_pair(
+                    paired_at(frame, network, activation, epochs, a, b, fraction))
     return out
 
 

@@ -248,21 +248,15 @@ def paired_findings(frame: pd.DataFrame, dataset: str, network: str,
     in 4 of 5 seeds" (:func:`spectral_nb.analysis.paired.describe`), and
     ``<a>_vs_<b>_at<pct>_seeds`` "4 of 5", the seeds where ``a`` is above ``b``; "–" where
     the two have no seed in common at that fraction."""
-    from ..analysis.paired import describe, direction, paired
+    from ..analysis.paired import glue_pair, paired_common
 
     out: dict[str, str] = {}
     for a, b in pairs:
         for fraction in fractions:
             key = f"{a}_vs_{b}_at{round(100 * fraction)}"
-            first = curve_seeds(frame, dataset, network, a, fraction)
-            second = curve_seeds(frame, dataset, network, b, fraction)
-            common = sorted(set(first) & set(second))
-            if not common:
-                out[key] = out[f"{key}_seeds"] = "–"
-                continue
-            p = paired({s: first[s] for s in common}, {s: second[s] for s in common})
-            out[key] = f"{direction(p, 'higher', 'lower')} {describe(p)}"
-            out[f"{key}_seeds"] = f"{p.n_positive} of {p.n}"
+            out[key], out[f"{key}_seeds"] = glue_pair(paired_common(
+                curve_seeds(frame, dataset, network, a, fraction),
+                curve_seeds(frame, dataset, network, b, fraction)))
     return out
 
 
