@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from spectral_nb.experiments.protocol.spec import RunSpec
 from spectral_nb.experiments.records import weight_summary
 
 REGIMES = ("train_lambda", "train_lambda_phi", "constrained", "unconstrained")
@@ -74,3 +75,15 @@ def sweep_records() -> list[dict]:
                         fake_record(rng, study, point, eigenvalues, regime, seed, sizes)
                     )
     return records
+
+
+# The store tests' one small run and a minimal record of it (no training).
+STORE_SPEC = RunSpec(dataset="mnist", sizes=(784, 10), hidden_activations=(),
+                     regime="train_lambda", epochs=1, train_size=300, test_size=100)
+
+
+def store_record(spec: RunSpec = STORE_SPEC, **extra) -> dict:
+    """The fields the store reads of an engine record, for ``spec``; ``extra`` adds more."""
+    return {"kind": "fc", "spec": spec.to_dict(), "spec_hash": spec.hash,
+            "history": {"test_accuracy": [0.5]}, "final_test_accuracy": 0.5,
+            "trainable_parameters": spec.trainable_parameter_count(), **extra}

@@ -8,8 +8,9 @@ import sys
 import time
 
 import pytest
+from fake_records import STORE_SPEC, store_record
 
-from spectral_nb.experiments import ResultsStore, RunSpec
+from spectral_nb.experiments import ResultsStore
 from spectral_nb.experiments import store as store_module
 from spectral_nb.experiments.store import (
     CHECKSUM_FIELD,
@@ -18,14 +19,8 @@ from spectral_nb.experiments.store import (
     checksum_mismatch,
 )
 
-SPEC = RunSpec(dataset="mnist", sizes=(784, 10), hidden_activations=(), regime="train_lambda",
-               epochs=1, train_size=300, test_size=100)
-
-
-def _record(spec=SPEC, **extra):
-    return {"kind": "fc", "spec": spec.to_dict(), "spec_hash": spec.hash,
-            "history": {"test_accuracy": [0.5]}, "final_test_accuracy": 0.5,
-            "trainable_parameters": spec.trainable_parameter_count(), **extra}
+SPEC = STORE_SPEC
+_record = store_record
 
 
 # --------------------------------------------------------------------------- checksums
